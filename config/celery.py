@@ -1,0 +1,11 @@
+"""The Celery application; tasks live in quizzes.tasks, periodic schedules in quizzes.schedules."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("gradient")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
