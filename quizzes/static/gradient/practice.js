@@ -1,0 +1,680 @@
+/* Gradient practice page: live preview, submit and poll, hints, worked solution.
+ *
+ * Plain script, no build step. The page is rendered by the server (statement, prompts, inputs);
+ * this script only adds behaviour, reading the problem's state from #problem-data.
+ * Everything the student types stays in the inputs and, until it is graded, in localStorage.
+ */
+(function () {
+  "use strict";
+
+  var dataNode = document.getElementById("problem-data");
+  var form = document.getElementById("answer-form");
+  if (!dataNode || !form) {
+    return;
+  }
+  var problem = JSON.parse(dataNode.textContent);
+  var api = problem.urls;
+  var PREVIEW_DELAY_MS = 250;
+  var POLL_FIRST_MS = 150;
+  var POLL_MAX_MS = 2000;
+  var POLL_GIVE_UP_MS = 90000;
+  var FINAL_STATUSES = ["graded", "invalid", "failed", "timeout"];
+  var draftKey = "gradient:draft:" + problem.id;
+
+  var submitButton = document.getElementById("submit-button");
+  var hintButton = document.getElementById("hint-button");
+  var statusLine = document.getElementById("status");
+  var resultBox = document.getElementById("result");
+  var hintsBox = document.getElementById("hints");
+  var solutionBox = document.getElementById("solution");
+  var afterBox = document.getElementById("after");
+  var anotherButton = document.getElementById("another-button");
+  var attemptsBox = document.getElementById("attempts");
+
+  /* ---------- small tools ---------- */
+
+  function csrfToken() {
+    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  function newKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+
+  function sleep(ms) {
+    return new Promise(function (resolve) {
+      window.setTimeout(resolve, ms);
+    });
+  }
+
+  function renderMath(element) {
+    if (typeof window.renderMathInElement === "function") {
+      window.renderMathInElement(element, {
+        delimiters: [
+          { left: "$$", right: "$$", display: true },
+          { left: "\\[", right: "\\]", display: true },
+          { left: "$", right: "$", display: false },
+          { left: "\\(", right: "\\)", display: false },
+        ],
+        throwOnError: false,
+      });
+    }
+  }
+
+  function renderLatex(latex, element) {
+    if (window.katex && typeof window.katex.render === "function") {
+      window.katex.render(latex, element, { throwOnError: false, displayMode: false });
+    } else {
+      element.textContent = latex;
+    }
+  }
+
+  function clear(element) {
+    while (element.firstChild) {
+      element.removeChild(element.firstChild);
+    }
+  }
+
+  function make(tag, className, text) {
+    var element = document.createElement(tag);
+    if (className) {
+      element.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      element.textContent = text;
+    }
+    return element;
+  }
+
+  /* What went wrong with a request, and what the student can do about it. */
+  function describeFailure(response) {
+    if (!response) {
+      return "Could not reach the server. Check your connection and try again; your answers are kept.";
+    }
+    if (response.status === 401 || response.status === 403) {
+      return "Your session has ended. Log in again in another tab, then try again; your answers are kept on this device.";
+    }
+    if (response.status === 404) {
+      return "This problem is no longer available. Go to the dashboard to pick another one.";
+    }
+    if (response.status === 429) {
+      return "Too many requests in a short time. Wait a few seconds and try again.";
+    }
+    if (response.data && typeof response.data.detail === "string") {
+      return response.data.detail;
+    }
+    return "The server could not handle that (error " + response.status + "). Try again in a moment; your answers are kept.";
+  }
+
+  /* fetch() wrapper: resolves to {status, data} or null when the network failed. */
+  function request(method, url, body, extraHeaders) {
+    var headers = { Accept: "application/json" };
+    if (method !== "GET") {
+      headers["Content-Type"] = "application/json";
+      headers["X-CSRFToken"] = csrfToken();
+    }
+    Object.keys(extraHeaders || {}).forEach(function (name) {
+      headers[name] = extraHeaders[name];
+    });
+    return window
+      .fetch(url, {
+        method: method,
+        headers: headers,
+        credentials: "same-origin",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      .then(function (response) {
+        return response
+          .json()
+          .catch(function () {
+            return null;
+          })
+          .then(function (data) {
+            return { status: response.status, ok: response.ok, data: data };
+          });
+      })
+      .catch(function () {
+        return null;
+      });
+  }
+
+  function setStatus(text, options) {
+    clear(statusLine);
+    statusLine.classList.toggle("error", Boolean(options && options.error));
+    if (!text) {
+      return;
+    }
+    if (options && options.busy) {
+      var spinner = make("span", "spinner");
+      spinner.setAttribute("aria-hidden", "true");
+      statusLine.appendChild(spinner);
+    }
+    statusLine.appendChild(make("span", "", text));
+  }
+
+  /* ---------- parts, inputs and drafts ---------- */
+
+  var parts = problem.parts.map(function (part) {
+    var box = form.querySelector('[data-part-key="' + CSS.escape(part.key) + '"]');
+    return {
+      key: part.key,
+      kind: part.kind,
+      options: part.options || {},
+      box: box,
+      input: box.querySelector("input[type=text]"),
+      choiceInputs: Array.prototype.slice.call(box.querySelectorAll("input[type=radio], input[type=checkbox]")),
+      preview: box.querySelector(".preview"),
+      verdict: box.querySelector(".verdict"),
+      timer: null,
+      sequence: 0,
+    };
+  });
+
+  function answerOf(part) {
+    if (part.input) {
+      return part.input.value;
+    }
+    var chosen = part.choiceInputs
+      .filter(function (input) {
+        return input.checked;
+      })
+      .map(function (input) {
+        return input.value;
+      });
+    return part.options.multiple ? "{" + chosen.join(", ") + "}" : chosen[0] || "";
+  }
+
+  function collectAnswers() {
+    var answers = {};
+    parts.forEach(function (part) {
+      answers[part.key] = answerOf(part);
+    });
+    return answers;
+  }
+
+  function readDrafts() {
+    try {
+      return JSON.parse(window.localStorage.getItem(draftKey) || "{}") || {};
+    } catch (error) {
+      return {};
+    }
+  }
+
+  function saveDrafts() {
+    try {
+      window.localStorage.setItem(draftKey, JSON.stringify(collectAnswers()));
+    } catch (error) {
+      /* Storage full or disabled: the inputs still hold the text. */
+    }
+  }
+
+  function dropDrafts() {
+    try {
+      window.localStorage.removeItem(draftKey);
+    } catch (error) {
+      /* Nothing stored. */
+    }
+  }
+
+  function restoreDrafts() {
+    var drafts = readDrafts();
+    parts.forEach(function (part) {
+      var text = drafts[part.key];
+      if (typeof text !== "string" || text === "") {
+        return;
+      }
+      if (part.input && part.input.value === "") {
+        part.input.value = text;
+      }
+      part.choiceInputs.forEach(function (input) {
+        var chosen = text.replace(/^\{|\}$/g, "").split(/\s*,\s*/);
+        input.checked = chosen.indexOf(input.value) !== -1;
+      });
+    });
+  }
+
+  /* ---------- live preview ---------- */
+
+  /* The text as typed, with a caret under the character the parser stopped at. */
+  function caretView(text, position) {
+    var pre = make("pre", "caret-view");
+    pre.setAttribute("aria-hidden", "true");
+    var at = Math.max(0, Math.min(typeof position === "number" ? position : text.length, text.length));
+    pre.appendChild(document.createTextNode(text + "\n" + " ".repeat(at)));
+    pre.appendChild(make("span", "caret", "^"));
+    return pre;
+  }
+
+  function showParseError(part, message, position, text) {
+    clear(part.preview);
+    part.preview.classList.add("has-error");
+    var where = typeof position === "number" ? " (at character " + (position + 1) + ")" : "";
+    part.preview.appendChild(make("p", "parse-error", message + where));
+    part.preview.appendChild(caretView(text, position));
+    if (part.input) {
+      part.input.setAttribute("aria-invalid", "true");
+    }
+  }
+
+  function showReading(part, latex) {
+    clear(part.preview);
+    part.preview.classList.remove("has-error");
+    if (part.input) {
+      part.input.removeAttribute("aria-invalid");
+    }
+    part.preview.appendChild(make("span", "read-as", "Read as"));
+    var math = make("span", "preview-math");
+    part.preview.appendChild(math);
+    renderLatex(latex, math);
+  }
+
+  function requestPreview(part) {
+    var text = part.input.value;
+    part.sequence += 1;
+    var mine = part.sequence;
+    if (text.trim() === "") {
+      clear(part.preview);
+      part.preview.classList.remove("has-error");
+      part.input.removeAttribute("aria-invalid");
+      return;
+    }
+    var body = { kind: part.kind, text: text };
+    if (Object.keys(part.options).length) {
+      body.options = part.options;
+    }
+    request("POST", api.preview, body).then(function (response) {
+      if (mine !== part.sequence) {
+        return; /* a newer keystroke has its own preview on the way */
+      }
+      if (response && response.ok && response.data && typeof response.data.latex === "string") {
+        showReading(part, response.data.latex);
+      } else if (response && response.data && typeof response.data.error === "string") {
+        showParseError(part, response.data.error, response.data.position, text);
+      } else {
+        clear(part.preview);
+        part.preview.classList.add("has-error");
+        part.preview.appendChild(make("p", "parse-error", "Preview unavailable: " + describeFailure(response)));
+      }
+    });
+  }
+
+  parts.forEach(function (part) {
+    if (part.input) {
+      part.input.addEventListener("input", function () {
+        saveDrafts();
+        window.clearTimeout(part.timer);
+        part.timer = window.setTimeout(function () {
+          requestPreview(part);
+        }, PREVIEW_DELAY_MS);
+      });
+    }
+    part.choiceInputs.forEach(function (input) {
+      input.addEventListener("change", saveDrafts);
+    });
+  });
+
+  /* ---------- verdicts ---------- */
+
+  function percent(score) {
+    return Math.round((Number(score) || 0) * 100) + "%";
+  }
+
+  function feedbackLines(feedback) {
+    if (!feedback) {
+      return [];
+    }
+    return (Array.isArray(feedback) ? feedback : [feedback]).filter(function (line) {
+      return typeof line === "string" && line.trim() !== "";
+    });
+  }
+
+  function showPartVerdict(part, verdict) {
+    clear(part.verdict);
+    part.verdict.className = "verdict";
+    if (!verdict) {
+      return;
+    }
+    var heading;
+    if (verdict.status === "invalid") {
+      part.verdict.classList.add("incorrect");
+      heading = "Could not read this answer.";
+    } else if (verdict.status === "timeout") {
+      part.verdict.classList.add("partial");
+      heading = "This answer took too long to check. Try writing it more simply.";
+    } else if (verdict.correct) {
+      part.verdict.classList.add("correct");
+      heading = "Correct.";
+    } else if (Number(verdict.score) > 0) {
+      part.verdict.classList.add("partial");
+      heading = "Partly right: " + percent(verdict.score) + ".";
+    } else {
+      part.verdict.classList.add("incorrect");
+      heading = "Not quite.";
+    }
+    part.verdict.appendChild(make("strong", "", heading));
+    var lines = feedbackLines(verdict.feedback).concat(feedbackLines(verdict.message));
+    if (lines.length) {
+      var list = make("ul");
+      lines.forEach(function (line) {
+        list.appendChild(make("li", "", line));
+      });
+      part.verdict.appendChild(list);
+      renderMath(list);
+    }
+  }
+
+  function showSubmission(submission) {
+    var partVerdicts = submission.parts || {};
+    parts.forEach(function (part) {
+      showPartVerdict(part, partVerdicts[part.key]);
+    });
+    clear(resultBox);
+    resultBox.hidden = false;
+    if (submission.status === "graded") {
+      var allCorrect = Number(submission.score) >= 1;
+      resultBox.appendChild(make("p", "score", "Score: " + percent(submission.score)));
+      resultBox.appendChild(
+        make(
+          "p",
+          "muted",
+          allCorrect
+            ? "Well done. Read the worked solution or try another one."
+            : "Change your answer and check it again, or open the worked solution below."
+        )
+      );
+    } else if (submission.status === "failed") {
+      resultBox.appendChild(
+        make("p", "score", "We could not grade this submission. It did not count; please submit it again.")
+      );
+    } else if (submission.status === "timeout") {
+      resultBox.appendChild(
+        make("p", "score", "Checking took too long. Simplify the answer (expand fewer powers, fewer nested functions) and submit again.")
+      );
+    } else if (submission.status === "invalid") {
+      resultBox.appendChild(make("p", "score", "Some parts could not be read; see the messages next to them."));
+    }
+  }
+
+  function showAttempts(submissions) {
+    if (!attemptsBox || !submissions || !submissions.length) {
+      return;
+    }
+    var list = attemptsBox.querySelector("ol");
+    clear(list);
+    submissions.forEach(function (submission, index) {
+      var text = "Attempt " + (index + 1) + ": " + submission.status;
+      if (submission.status === "graded") {
+        text += ", score " + percent(submission.score);
+      }
+      list.appendChild(make("li", "", text));
+    });
+    attemptsBox.hidden = false;
+  }
+
+  /* ---------- worked solution and what next ---------- */
+
+  function showSolution(solution, open) {
+    if (!solution) {
+      return;
+    }
+    var body = solutionBox.querySelector(".solution-body");
+    clear(body);
+    var html = typeof solution === "string" ? solution : solution.html || solution.solution_html || "";
+    /* The worked solution is the content engine's own sanitized HTML, never student text. */
+    body.innerHTML = html;
+    var answers = typeof solution === "object" ? solution.answers : null;
+    if (answers && typeof answers === "object") {
+      var list = make("ul", "solution-answers");
+      Object.keys(answers).forEach(function (key) {
+        var answer = answers[key];
+        var item = make("li");
+        item.appendChild(make("strong", "", key + ": "));
+        var latex = typeof answer === "object" && answer ? answer.latex || answer.answer_latex : null;
+        var text = typeof answer === "object" && answer ? answer.text || answer.answer : answer;
+        if (latex) {
+          var math = make("span");
+          renderLatex(latex, math);
+          item.appendChild(math);
+        } else {
+          item.appendChild(document.createTextNode(String(text)));
+        }
+        list.appendChild(item);
+      });
+      body.appendChild(list);
+    }
+    renderMath(body);
+    solutionBox.hidden = false;
+    if (open) {
+      solutionBox.open = true;
+    }
+    afterBox.hidden = false;
+  }
+
+  function refreshProblem(openSolution) {
+    return request("GET", api.problem).then(function (response) {
+      if (response && response.ok && response.data) {
+        showSolution(response.data.solution, openSolution);
+        showAttempts(response.data.submissions);
+      }
+    });
+  }
+
+  /* ---------- submit and poll ---------- */
+
+  var pendingKey = null;
+  var pendingAnswers = null;
+  var busy = false;
+
+  function setBusy(value) {
+    busy = value;
+    submitButton.disabled = value;
+    submitButton.setAttribute("aria-busy", value ? "true" : "false");
+  }
+
+  function showInvalid(errors, answers) {
+    parts.forEach(function (part) {
+      var error = errors[part.key];
+      if (error) {
+        var message = typeof error === "string" ? error : error.message;
+        var position = typeof error === "object" ? error.position : null;
+        showParseError(part, message, position, answers[part.key] || "");
+      }
+    });
+    var first = parts.filter(function (part) {
+      return errors[part.key] && part.input;
+    })[0];
+    if (first) {
+      first.input.focus();
+    }
+  }
+
+  function poll(url) {
+    var started = Date.now();
+    var delay = POLL_FIRST_MS;
+    function step() {
+      return sleep(delay).then(function () {
+        return request("GET", url).then(function (response) {
+          if (response && response.ok && response.data) {
+            if (FINAL_STATUSES.indexOf(response.data.status) !== -1) {
+              return response.data;
+            }
+          } else if (response && response.status < 500 && response.status !== 429) {
+            throw new Error(describeFailure(response));
+          }
+          if (Date.now() - started > POLL_GIVE_UP_MS) {
+            throw new Error(
+              "Grading is taking longer than usual. Your submission is saved; reload this page in a minute to see the result."
+            );
+          }
+          delay = Math.min(POLL_MAX_MS, Math.round(delay * 1.6));
+          return step();
+        });
+      });
+    }
+    return step();
+  }
+
+  function submitUrl(submissionId) {
+    return api.submission.replace("__id__", encodeURIComponent(submissionId));
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (busy) {
+      return;
+    }
+    var answers = collectAnswers();
+    var missing = parts.filter(function (part) {
+      return answers[part.key].trim() === "" || answers[part.key] === "{}";
+    });
+    if (missing.length) {
+      setStatus("Answer every part before checking (" + missing.map(function (p) { return p.key; }).join(", ") + " is empty).", { error: true });
+      if (missing[0].input) {
+        missing[0].input.focus();
+      }
+      return;
+    }
+    saveDrafts();
+    var serialized = JSON.stringify(answers);
+    /* A retry of the very same answers after a lost response reuses its key, so it counts once. */
+    if (serialized !== pendingAnswers) {
+      pendingKey = newKey();
+      pendingAnswers = serialized;
+    }
+    setBusy(true);
+    setStatus("Grading…", { busy: true });
+    request("POST", api.submit, { answers: answers }, { "Idempotency-Key": pendingKey })
+      .then(function (response) {
+        if (response && response.status === 400 && response.data && response.data.errors) {
+          pendingAnswers = null;
+          setStatus("Some parts could not be read. Fix the marked spots; this did not use up an attempt.", { error: true });
+          showInvalid(response.data.errors, answers);
+          return null;
+        }
+        if (!response || !response.ok || !response.data || response.data.id === undefined) {
+          throw new Error(describeFailure(response));
+        }
+        return poll(submitUrl(response.data.id)).then(function (submission) {
+          pendingAnswers = null;
+          showSubmission(submission);
+          if (submission.status === "graded") {
+            dropDrafts();
+            setStatus("");
+            return refreshProblem(Number(submission.score) >= 1);
+          }
+          setStatus("");
+          return null;
+        });
+      })
+      .catch(function (error) {
+        setStatus(error.message, { error: true });
+      })
+      .then(function () {
+        setBusy(false);
+      });
+  });
+
+  /* ---------- hints ---------- */
+
+  function showHints(hints, remaining) {
+    var list = hintsBox.querySelector("ol");
+    clear(list);
+    (hints || []).forEach(function (html) {
+      var item = make("li");
+      /* Hints are the content engine's sanitized HTML (LaTeX kept for KaTeX). */
+      item.innerHTML = html;
+      list.appendChild(item);
+    });
+    hintsBox.hidden = !(hints && hints.length);
+    renderMath(list);
+    if (hintButton) {
+      var left = Number(remaining) || 0;
+      hintButton.disabled = left <= 0;
+      hintButton.textContent = left <= 0 ? "No more hints" : "Show a hint (" + left + " left)";
+    }
+  }
+
+  if (hintButton) {
+    hintButton.addEventListener("click", function () {
+      hintButton.disabled = true;
+      request("POST", api.hints, {}).then(function (response) {
+        if (response && response.ok && response.data) {
+          showHints(response.data.hints, response.data.remaining);
+          var items = hintsBox.querySelectorAll("li");
+          if (items.length) {
+            items[items.length - 1].setAttribute("tabindex", "-1");
+            items[items.length - 1].focus();
+          }
+        } else {
+          hintButton.disabled = false;
+          setStatus(describeFailure(response), { error: true });
+        }
+      });
+    });
+  }
+
+  /* ---------- another one like this ---------- */
+
+  if (anotherButton) {
+    anotherButton.addEventListener("click", function () {
+      anotherButton.disabled = true;
+      request("POST", api.another, {}).then(function (response) {
+        if (response && response.ok && response.data && response.data.id !== undefined) {
+          if (response.data.reason) {
+            window.sessionStorage.setItem("gradient:reason:" + response.data.id, response.data.reason);
+          }
+          window.location.assign(api.page.replace("__id__", encodeURIComponent(response.data.id)));
+        } else {
+          anotherButton.disabled = false;
+          setStatus(describeFailure(response), { error: true });
+        }
+      });
+    });
+  }
+
+  /* ---------- start ---------- */
+
+  restoreDrafts();
+  parts.forEach(function (part) {
+    if (part.input && part.input.value.trim() !== "") {
+      requestPreview(part);
+    }
+  });
+  showHints(problem.hints, problem.hints_remaining);
+  showAttempts(problem.submissions);
+  var last = problem.submissions && problem.submissions[problem.submissions.length - 1];
+  if (last && FINAL_STATUSES.indexOf(last.status) !== -1 && last.parts) {
+    showSubmission(last);
+  } else if (last && FINAL_STATUSES.indexOf(last.status) === -1) {
+    setBusy(true);
+    setStatus("Grading…", { busy: true });
+    poll(submitUrl(last.id))
+      .then(function (submission) {
+        showSubmission(submission);
+        setStatus("");
+        return submission.status === "graded" ? refreshProblem(Number(submission.score) >= 1) : null;
+      })
+      .catch(function (error) {
+        setStatus(error.message, { error: true });
+      })
+      .then(function () {
+        setBusy(false);
+      });
+  }
+  if (problem.solution) {
+    showSolution(problem.solution, false);
+  }
+  var reasonKey = "gradient:reason:" + problem.id;
+  var reason = window.sessionStorage.getItem(reasonKey);
+  var reasonBox = document.getElementById("reason");
+  if (reason && reasonBox && !reasonBox.textContent.trim()) {
+    reasonBox.textContent = reason;
+    reasonBox.hidden = false;
+  }
+  renderMath(document.getElementById("problem"));
+  renderMath(form);
+})();
