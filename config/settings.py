@@ -27,6 +27,11 @@ def envfloat(name: str, default: float) -> float:
     return float(value) if value not in (None, "") else default
 
 
+def envstr(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -120,6 +125,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_RATES": {"register": envstr("REGISTER_THROTTLE", "30/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gradient API",
@@ -141,6 +150,23 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"quizzes.tasks.grade_submission_task": {"queue": "grading"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 300)}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Per grading task: the soft limit lets the task put the row back; the hard limit kills the child.
+GRADING_TASK_SOFT_SECONDS = envint("GRADING_TASK_SOFT_SECONDS", 30)
+GRADING_TASK_HARD_SECONDS = envint("GRADING_TASK_HARD_SECONDS", 45)
+# A submission claimed this many times without a verdict is marked failed (poison input).
+GRADING_MAX_TRIES = envint("GRADING_MAX_TRIES", 3)
+# The sweeper re-enqueues pending rows older than this, and reclaims rows stuck in grading.
+SWEEP_PENDING_AFTER_SECONDS = envint("SWEEP_PENDING_AFTER_SECONDS", 60)
+SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
+
+# Practice rules.
+MAX_ATTEMPTS_PER_PROBLEM = envint("MAX_ATTEMPTS_PER_PROBLEM", 5)
+MAX_ANSWER_LENGTH = envint("MAX_ANSWER_LENGTH", 2000)
+# A topic unlocks once every prerequisite reaches this mastery.
+UNLOCK_MASTERY = envfloat("UNLOCK_MASTERY", 0.6)
+# Problems served within this many minutes of the last one join the same practice session.
+SESSION_IDLE_MINUTES = envint("SESSION_IDLE_MINUTES", 30)
 
 # Grading bounds: CPU seconds and memory per answer, enforced in a child process.
 GRADING_CPU_SECONDS = envfloat("GRADING_CPU_SECONDS", 2.0)

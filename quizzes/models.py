@@ -1,0 +1,272 @@
+"""What the platform stores: topics, templates and their versions, the problems served to each
+student (a template version plus a seed), submissions with their per-part verdicts, and learner
+state. Every write goes through `quizzes.services`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Topic(models.Model):
+    """A node of the prerequisite graph, mirrored from `content/bank/topics.toml`."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    area = models.CharField(max_length=40)
+    description = models.TextField(blank=True)
+    # Topological order from the bank: every topic comes after its prerequisites.
+    position = models.PositiveIntegerField(default=0)
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, related_name="dependents", blank=True
+    )
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class ProblemTemplate(models.Model):
+    """A family of problems, identified by the stable `id` of its content file."""
+
+    key = models.CharField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="templates")
+    difficulty = models.FloatField(default=0.0)
+    tags = models.JSONField(default=list, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    source_path = models.CharField(max_length=300, blank=True)
+    # Templates removed from the bank stay (old attempts point at them) but are no longer served.
+    is_active = models.BooleanField(default=True)
+    current_version = models.ForeignKey(
+        "TemplateVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        indexes = [models.Index(fields=["topic", "is_active"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class TemplateVersion(models.Model):
+    """The template's source text as it was; a problem keeps the version it was generated from."""
+
+    template = models.ForeignKey(ProblemTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    source_text = models.TextField()
+    source_hash = models.CharField(max_length=64)
+    declared_version = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["template", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "number"], name="template_version_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.key} v{self.number}"
+
+
+class ItemState(models.Model):
+    """What the platform has learned about a template (difficulty), for the adaptive engine."""
+
+    template = models.OneToOneField(
+        ProblemTemplate, on_delete=models.CASCADE, related_name="item_state"
+    )
+    state = models.JSONField(default=dict, blank=True)
+    difficulty = models.FloatField(default=0.0)
+    attempts = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"item state of {self.template_id}"
+
+
+class Assignment(models.Model):
+    """Work an instructor sets for a group of students: topics and/or templates, a due date."""
+
+    title = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments_created"
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="assignments")
+    templates = models.ManyToManyField(ProblemTemplate, blank=True, related_name="assignments")
+    students = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assignments"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PracticeSession(models.Model):
+    """A stretch of practice; problems served close together belong to the same session."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_sessions"
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_activity_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user", "-last_activity_at"])]
+
+    def __str__(self) -> str:
+        return f"session {self.pk} of {self.user_id}"
+
+
+class Problem(models.Model):
+    """One concrete variant served to one student: (template version, seed) plus a snapshot of
+    the generated variant, so grading and re-display never re-run the generator."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="problems"
+    )
+    template = models.ForeignKey(ProblemTemplate, on_delete=models.PROTECT, related_name="problems")
+    template_version = models.ForeignKey(
+        TemplateVersion, on_delete=models.PROTECT, related_name="problems"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="problems")
+    seed = models.BigIntegerField()
+    fingerprint = models.CharField(max_length=64, blank=True)
+    snapshot = models.JSONField()
+    session = models.ForeignKey(
+        PracticeSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="problems"
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.SET_NULL, null=True, blank=True, related_name="problems"
+    )
+    hints_revealed = models.PositiveSmallIntegerField(default=0)
+    # Attempts used: submissions accepted for grading (input that did not parse never counts).
+    attempts_used = models.PositiveSmallIntegerField(default=0)
+    best_score = models.FloatField(null=True, blank=True)
+    # Set when the first submission is graded: from then on the student may see the solution.
+    solution_unlocked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["user", "template"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"problem {self.pk} ({self.template_id}, seed {self.seed})"
+
+
+class Submission(models.Model):
+    """A student's answers to a problem, graded asynchronously."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        GRADING = "grading"
+        GRADED = "graded"
+        INVALID = "invalid"
+        FAILED = "failed"
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="submissions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    answers = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempt_number = models.PositiveSmallIntegerField()
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    correct = models.BooleanField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    # Times a worker has claimed this row; a poison submission stops at the limit as `failed`.
+    tries = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["problem", "attempt_number"], name="submission_attempt_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="submission_idempotency_key_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["user", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.pk} ({self.status})"
+
+
+class PartVerdict(models.Model):
+    """The grading engine's verdict on one part of a submission."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="verdicts")
+    key = models.CharField(max_length=40)
+    status = models.CharField(max_length=10)
+    correct = models.BooleanField(default=False)
+    score = models.FloatField(default=0.0)
+    message = models.TextField(blank=True)
+    feedback = models.JSONField(default=list, blank=True)
+    latex = models.TextField(blank=True)
+    elapsed_ms = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["submission", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "key"], name="verdict_part_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}:{self.key} {self.status}"
+
+
+class LearnerTopicState(models.Model):
+    """What the platform believes a student knows about a topic. `state` holds the learner
+    model's own data; `mastery` and the counts are kept in columns for listings and policies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="topic_states"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="learner_states")
+    state = models.JSONField(default=dict, blank=True)
+    mastery = models.FloatField(default=0.0)
+    attempts = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    last_practised_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "topic"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="learner_topic_unique")
+        ]
+        indexes = [models.Index(fields=["user", "mastery"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.topic_id}: {self.mastery:.2f}"

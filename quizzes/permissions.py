@@ -1,0 +1,66 @@
+"""Who may see what. Roles are groups; `access_*` fetch a row the user is allowed to see.
+
+A student sees only their own problems and submissions; another student's rows answer 404, so
+their existence does not leak. Staff (instructors and admins) may read every student's work and
+the answers and worked solutions."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import Http404
+
+from quizzes.models import Problem, Submission
+
+STUDENTS = "students"
+INSTRUCTORS = "instructors"
+ADMINS = "admins"
+STAFF_GROUPS = (INSTRUCTORS, ADMINS)
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def is_staff_member(user: AnyUser) -> bool:
+    """Instructors, admins and superusers. Cached on the user object for the request."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_gradient_is_staff", None)
+    if cached is None:
+        cached = bool(getattr(user, "is_superuser", False)) or (
+            user.groups.filter(name__in=STAFF_GROUPS).exists()  # type: ignore[union-attr]
+        )
+        user._gradient_is_staff = cached  # type: ignore[union-attr]
+    return cached
+
+
+def access_problem(user: AnyUser, problem_id: int, *, for_update: bool = False) -> Problem:
+    """The problem if `user` owns it or is staff; 404 otherwise."""
+    queryset = Problem.objects.select_related("template", "topic")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    if not is_staff_member(user):
+        queryset = queryset.filter(user_id=user.pk)
+    try:
+        return queryset.get(pk=problem_id)
+    except Problem.DoesNotExist:
+        raise Http404("No such problem.") from None
+
+
+def access_own_problem(user: AnyUser, problem_id: int) -> Problem:
+    """The problem only if `user` owns it: staff may read others' work but never act on it."""
+    try:
+        return Problem.objects.select_related("template", "topic").get(
+            pk=problem_id, user_id=user.pk
+        )
+    except Problem.DoesNotExist:
+        raise Http404("No such problem.") from None
+
+
+def access_submission(user: AnyUser, submission_id: int) -> Submission:
+    """The submission with its verdicts if `user` made it or is staff; 404 otherwise."""
+    queryset = Submission.objects.prefetch_related("verdicts")
+    if not is_staff_member(user):
+        queryset = queryset.filter(user_id=user.pk)
+    try:
+        return queryset.get(pk=submission_id)
+    except Submission.DoesNotExist:
+        raise Http404("No such submission.") from None

@@ -1,0 +1,174 @@
+"""Repeated reads, shaped as plain data for the API and the pages.
+
+Answers and worked solutions appear only in `problem_view` with `reveal` set — which the callers
+allow for staff and for the owner once a submission of theirs has been graded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from quizzes.models import LearnerTopicState, Problem, Submission, Topic
+from quizzes.services.variants import variant_from_snapshot
+
+
+@dataclass(frozen=True)
+class TopicMap:
+    """Topics in graph order with a user's state: mastery by topic id and the unlocked ids."""
+
+    topics: list[Topic]
+    states: dict[int, LearnerTopicState]
+    unlocked: set[int]
+
+    def mastery(self, topic_id: int) -> float:
+        state = self.states.get(topic_id)
+        return state.mastery if state is not None else 0.0
+
+
+def topic_map(*, user: AbstractBaseUser) -> TopicMap:
+    """Three queries whatever the number of topics."""
+    topics = list(Topic.objects.prefetch_related("prerequisites"))
+    states = {state.topic_id: state for state in LearnerTopicState.objects.filter(user_id=user.pk)}
+    threshold = settings.UNLOCK_MASTERY
+    unlocked = set()
+    for topic in topics:
+        if all(
+            (states[p.pk].mastery if p.pk in states else 0.0) >= threshold
+            for p in topic.prerequisites.all()
+        ):
+            unlocked.add(topic.pk)
+    return TopicMap(topics=topics, states=states, unlocked=unlocked)
+
+
+def topics_with_mastery(*, user: AbstractBaseUser) -> list[dict[str, Any]]:
+    mapped = topic_map(user=user)
+    return [
+        {
+            "slug": topic.slug,
+            "title": topic.title,
+            "area": topic.area,
+            "description": topic.description,
+            "prerequisites": [p.slug for p in topic.prerequisites.all()],
+            "mastery": round(mapped.mastery(topic.pk), 4),
+            "unlocked": topic.pk in mapped.unlocked,
+        }
+        for topic in mapped.topics
+    ]
+
+
+def progress_of(*, user: AbstractBaseUser) -> dict[str, Any]:
+    states = {s.topic_id: s for s in LearnerTopicState.objects.filter(user_id=user.pk)}
+    rows = []
+    for topic_id, slug in Topic.objects.values_list("pk", "slug"):
+        state = states.get(topic_id)
+        rows.append(
+            {
+                "slug": slug,
+                "mastery": round(state.mastery, 4) if state else 0.0,
+                "attempts": state.attempts if state else 0,
+                "correct": state.correct if state else 0,
+            }
+        )
+    return {"topics": rows}
+
+
+def attempts_of(*, user: AbstractBaseUser) -> QuerySet[Submission]:
+    """The user's submissions, newest first, with what a history row shows."""
+    return (
+        Submission.objects.filter(user_id=user.pk)
+        .select_related("problem__template", "problem__topic")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def part_prompts(problem: Problem) -> list[dict[str, Any]]:
+    parts = []
+    for part in variant_from_snapshot(problem.snapshot).parts:
+        row: dict[str, Any] = {"key": part.key, "kind": part.kind, "prompt": part.prompt_html}
+        options = dict(part.options)
+        # How the input is read (not what the answer is), so the live preview reads it the same way.
+        for name in ("choices", "variables"):
+            if options.get(name):
+                row[name] = list(options[name])
+        parts.append(row)
+    return parts
+
+
+def problem_summary(problem: Problem) -> dict[str, Any]:
+    """What the practice page needs to show a new problem (no answers)."""
+    variant = variant_from_snapshot(problem.snapshot)
+    return {
+        "id": problem.pk,
+        "topic": problem.topic.slug,
+        "template": problem.template.key,
+        "title": problem.template.title,
+        "statement": variant.statement_html,
+        "parts": part_prompts(problem),
+        "hints_available": len(variant.hints_html),
+        "attempts_left": max(0, settings.MAX_ATTEMPTS_PER_PROBLEM - problem.attempts_used),
+    }
+
+
+def solution_of(problem: Problem) -> dict[str, Any]:
+    variant = variant_from_snapshot(problem.snapshot)
+    return {
+        "html": variant.solution_html,
+        "answers": {
+            part.key: {"answer": part.answer, "latex": part.answer_latex} for part in variant.parts
+        },
+    }
+
+
+def hints_of(problem: Problem) -> dict[str, Any]:
+    hints = list(variant_from_snapshot(problem.snapshot).hints_html)
+    shown = hints[: problem.hints_revealed]
+    return {"hints": shown, "remaining": len(hints) - len(shown)}
+
+
+def problem_view(problem: Problem, *, reveal_solution: bool) -> dict[str, Any]:
+    """The problem again, with its submissions so far; the solution only when `reveal_solution`."""
+    submissions = [
+        submission_view(s) for s in problem.submissions.prefetch_related("verdicts").order_by("pk")
+    ]
+    view = problem_summary(problem) | {
+        "hints": hints_of(problem)["hints"],
+        "submissions": submissions,
+        "created_at": problem.created_at.isoformat(),
+    }
+    if reveal_solution:
+        view["solution"] = solution_of(problem)
+    return view
+
+
+def submission_view(submission: Submission) -> dict[str, Any]:
+    return {
+        "id": submission.pk,
+        "problem": submission.problem_id,
+        "status": submission.status,
+        "score": submission.score,
+        "correct": submission.correct,
+        "attempt": submission.attempt_number,
+        "message": submission.message,
+        "answers": submission.answers,
+        "created_at": submission.created_at.isoformat(),
+        "graded_at": submission.graded_at.isoformat() if submission.graded_at else None,
+        "parts": {
+            verdict.key: {
+                "status": verdict.status,
+                "correct": verdict.correct,
+                "score": verdict.score,
+                "message": verdict.message,
+                "feedback": verdict.feedback,
+                "latex": verdict.latex,
+            }
+            for verdict in submission.verdicts.all()
+        },
+    }
+
+
+def may_see_solution(*, problem: Problem, is_staff: bool) -> bool:
+    return is_staff or problem.solution_unlocked_at is not None

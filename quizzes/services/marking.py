@@ -1,0 +1,194 @@
+"""Grading a stored submission: claim it, run the grading engine on each part, store the
+verdicts and fold the result into the learner state. Called by the Celery task (or in-process
+when no broker is configured); safe to call twice for the same id."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+import grading
+from quizzes.models import PartVerdict, Problem, Submission
+from quizzes.services.progress import record_graded_attempt
+from quizzes.services.variants import variant_from_snapshot
+
+log = logging.getLogger(__name__)
+Status = Submission.Status
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    requeued: tuple[int, ...]
+    failed: tuple[int, ...]
+
+
+def stale_claim_before(now: datetime) -> datetime:
+    """A claim older than this belongs to a worker that died (the hard limit has passed)."""
+    return now - timedelta(seconds=settings.GRADING_TASK_HARD_SECONDS + 15)
+
+
+def claimable(now: datetime) -> Q:
+    return Q(status=Status.PENDING) | Q(
+        status=Status.GRADING, claimed_at__lt=stale_claim_before(now)
+    )
+
+
+def claim_submission(*, submission_id: int) -> Submission | None:
+    """Take the submission for grading with one conditional update, so that two workers never
+    grade the same row. Returns None when it is not ours to grade."""
+    now = timezone.now()
+    claimed = Submission.objects.filter(
+        claimable(now), pk=submission_id, tries__lt=settings.GRADING_MAX_TRIES
+    ).update(status=Status.GRADING, claimed_at=now, tries=F("tries") + 1)
+    if not claimed:
+        fail_exhausted(submission_id=submission_id)
+        return None
+    return Submission.objects.select_related("problem").get(pk=submission_id)
+
+
+FAILED_MESSAGE = "This answer could not be checked. It did not use up an attempt."
+
+
+def mark_failed(*, submission_id: int, condition: Q) -> bool:
+    """Set the submission to failed if `condition` still holds, and give the attempt back."""
+    with transaction.atomic():
+        problem_ids = list(
+            Submission.objects.select_for_update()
+            .filter(condition, pk=submission_id)
+            .values_list("problem_id", flat=True)
+        )
+        if not problem_ids:
+            return False
+        Submission.objects.filter(pk=submission_id).update(
+            status=Status.FAILED, message=FAILED_MESSAGE, graded_at=timezone.now()
+        )
+        Problem.objects.filter(pk=problem_ids[0], attempts_used__gt=0).update(
+            attempts_used=F("attempts_used") - 1
+        )
+    return True
+
+
+def fail_exhausted(*, submission_id: int) -> bool:
+    """Mark a submission that has used every try as failed (a poison input stops here)."""
+    return mark_failed(
+        submission_id=submission_id,
+        condition=claimable(timezone.now()) & Q(tries__gte=settings.GRADING_MAX_TRIES),
+    )
+
+
+def grade_submission(*, submission_id: int) -> str:
+    """Claim, grade and store. Returns the submission's final status, or "skipped"."""
+    submission = claim_submission(submission_id=submission_id)
+    if submission is None:
+        return "skipped"
+    variant = variant_from_snapshot(submission.problem.snapshot)
+    results = []
+    for part in variant.parts:
+        verdict = grading.grade(
+            part.kind, part.answer, str(submission.answers.get(part.key, "")), dict(part.options)
+        )
+        results.append((part, verdict))
+    return store_verdicts(submission=submission, results=results)
+
+
+@transaction.atomic
+def store_verdicts(*, submission: Submission, results: list[tuple[Any, Any]]) -> str:
+    """Write the verdicts if our claim still stands; returns the final status."""
+    total_weight = sum(float(part.weight) for part, _ in results) or 1.0
+    score = sum(float(part.weight) * float(v.score) for part, v in results) / total_weight
+    correct = all(v.correct for _, v in results)
+    invalid = [v for _, v in results if v.status == "invalid"]
+    status = Status.INVALID if invalid else Status.GRADED
+    now = timezone.now()
+    finished = Submission.objects.filter(
+        pk=submission.pk, status=Status.GRADING, tries=submission.tries
+    ).update(
+        status=status,
+        score=score,
+        correct=correct,
+        message=invalid[0].message if invalid else "",
+        graded_at=now,
+    )
+    if not finished:
+        # A newer claim (after this worker was presumed dead) owns the row now.
+        return "skipped"
+    PartVerdict.objects.bulk_create(
+        PartVerdict(
+            submission=submission,
+            key=part.key,
+            status=verdict.status,
+            correct=bool(verdict.correct),
+            score=float(verdict.score),
+            message=verdict.message,
+            feedback=list(verdict.feedback),
+            latex=verdict.latex,
+            elapsed_ms=float(verdict.elapsed_ms),
+        )
+        for part, verdict in results
+    )
+    problem = submission.problem
+    if status == Status.INVALID:
+        # Input the engine could not read never uses up an attempt.
+        Problem.objects.filter(pk=problem.pk, attempts_used__gt=0).update(
+            attempts_used=F("attempts_used") - 1
+        )
+        return status
+    Problem.objects.filter(pk=problem.pk).filter(
+        Q(best_score__isnull=True) | Q(best_score__lt=score)
+    ).update(best_score=score)
+    Problem.objects.filter(pk=problem.pk, solution_unlocked_at__isnull=True).update(
+        solution_unlocked_at=now
+    )
+    record_graded_attempt(
+        user_id=submission.user_id,
+        topic_id=problem.topic_id,
+        template_id=problem.template_id,
+        score=score,
+        correct=correct,
+        hints_used=problem.hints_revealed,
+    )
+    return status
+
+
+def release_submission(*, submission_id: int, reason: str) -> str:
+    """Give a claimed submission back after an error: pending again while tries remain,
+    failed after the last. Returns the new status."""
+    log.warning("grading of submission %s interrupted: %s", submission_id, reason)
+    if Submission.objects.filter(
+        pk=submission_id, status=Status.GRADING, tries__lt=settings.GRADING_MAX_TRIES
+    ).update(status=Status.PENDING, claimed_at=None):
+        return Status.PENDING
+    if mark_failed(submission_id=submission_id, condition=Q(status=Status.GRADING)):
+        return Status.FAILED
+    return "skipped"
+
+
+def sweep_stuck_submissions() -> SweepReport:
+    """Re-enqueue submissions left pending (lost messages) or stuck in grading (dead workers);
+    fail those that have used every try."""
+    from quizzes.tasks import grade_submission_task
+
+    now = timezone.now()
+    old = now - timedelta(seconds=settings.SWEEP_PENDING_AFTER_SECONDS)
+    stuck = list(
+        Submission.objects.filter(
+            Q(status=Status.PENDING, created_at__lt=old)
+            | Q(status=Status.GRADING, claimed_at__lt=stale_claim_before(now))
+        ).values_list("pk", "tries")
+    )
+    failed = tuple(
+        pk
+        for pk, tries in stuck
+        if tries >= settings.GRADING_MAX_TRIES and fail_exhausted(submission_id=pk)
+    )
+    requeued = tuple(pk for pk, tries in stuck if tries < settings.GRADING_MAX_TRIES)
+    for pk in requeued:
+        grade_submission_task.delay(pk)
+    return SweepReport(requeued=requeued, failed=failed)

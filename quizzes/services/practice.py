@@ -1,0 +1,76 @@
+"""Serving problems: sessions, new variants, "another one like this", hints."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from quizzes.models import Assignment, PracticeSession, Problem, ProblemTemplate
+from quizzes.services.variants import generate_variant, variant_from_snapshot
+
+
+class TemplateUnavailable(Exception):
+    """The template has no version to serve (it was never synced or was retired)."""
+
+
+def current_session(*, user: AbstractBaseUser) -> PracticeSession:
+    """The user's open practice session, or a new one after a pause."""
+    now = timezone.now()
+    idle_since = now - timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+    updated = PracticeSession.objects.filter(
+        pk__in=PracticeSession.objects.filter(user_id=user.pk, last_activity_at__gte=idle_since)
+        .order_by("-last_activity_at")
+        .values("pk")[:1]
+    ).update(last_activity_at=now)
+    if updated:
+        return PracticeSession.objects.filter(user_id=user.pk).order_by("-last_activity_at")[0]
+    return PracticeSession.objects.create(user_id=user.pk, last_activity_at=now)
+
+
+def create_problem(
+    *,
+    user: AbstractBaseUser,
+    template: ProblemTemplate,
+    seed: int | None = None,
+    assignment: Assignment | None = None,
+) -> Problem:
+    """A fresh variant of `template`'s current version for `user` (seed drawn with `secrets`)."""
+    version = template.current_version
+    if version is None or not template.is_active:
+        raise TemplateUnavailable(f"Template {template.key} has nothing to serve.")
+    version.template = template
+    generated = generate_variant(version, seed)
+    session = current_session(user=user)
+    return Problem.objects.create(
+        user_id=user.pk,
+        template=template,
+        template_version=version,
+        topic_id=template.topic_id,
+        seed=generated.seed,
+        fingerprint=generated.fingerprint[:64],
+        snapshot=generated.snapshot,
+        session=session,
+        assignment=assignment,
+    )
+
+
+def create_another_problem(*, problem: Problem) -> Problem:
+    """ "Another one like this": same template (its current version), a new seed."""
+    template = ProblemTemplate.objects.select_related("current_version").get(pk=problem.template_id)
+    return create_problem(user=problem.user, template=template, assignment=problem.assignment)
+
+
+def reveal_hint(*, problem: Problem) -> Problem:
+    """Reveal the next hint, if any is left, and record that it was used."""
+    total = len(variant_from_snapshot(problem.snapshot).hints_html)
+    with transaction.atomic():
+        Problem.objects.filter(pk=problem.pk, hints_revealed__lt=total).update(
+            hints_revealed=F("hints_revealed") + 1
+        )
+    problem.refresh_from_db(fields=["hints_revealed"])
+    return problem

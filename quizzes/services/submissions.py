@@ -1,0 +1,117 @@
+"""Accepting answers: parse every part first (cheap), then store the submission and enqueue
+grading once the row is committed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+import grading
+from quizzes.models import Problem, Submission
+from quizzes.services.variants import variant_from_snapshot
+
+
+class InvalidAnswers(Exception):
+    """Some parts do not parse. Nothing was stored and no attempt was used."""
+
+    def __init__(self, errors: Mapping[str, Mapping[str, Any]]) -> None:
+        super().__init__("Some answers could not be read.")
+        self.errors = dict(errors)
+
+
+class NoAttemptsLeft(Exception):
+    """Every attempt at this problem has been used."""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    submission: Submission
+    created: bool
+
+
+def check_answers(*, problem: Problem, answers: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Parse each part's answer with the grading engine's preview; errors by part key."""
+    parts = variant_from_snapshot(problem.snapshot).parts
+    expected_keys = {part.key for part in parts}
+    errors: dict[str, dict[str, Any]] = {}
+    for key in sorted(set(answers) - expected_keys):
+        errors[key] = {"message": "This problem has no part with that name.", "position": None}
+    for part in parts:
+        text = answers.get(part.key)
+        if text is None or not text.strip():
+            errors[part.key] = {"message": "Enter an answer for this part.", "position": 0}
+            continue
+        if len(text) > settings.MAX_ANSWER_LENGTH:
+            errors[part.key] = {
+                "message": f"Answers are limited to {settings.MAX_ANSWER_LENGTH} characters.",
+                "position": settings.MAX_ANSWER_LENGTH,
+            }
+            continue
+        result = grading.preview(part.kind, text, dict(part.options))
+        if "error" in result:
+            errors[part.key] = {"message": result["error"], "position": result.get("position")}
+    return errors
+
+
+def find_by_idempotency_key(*, user: AbstractBaseUser, key: str) -> Submission | None:
+    return Submission.objects.filter(user_id=user.pk, idempotency_key=key).first()
+
+
+def submit_answers(
+    *,
+    user: AbstractBaseUser,
+    problem: Problem,
+    answers: Mapping[str, str],
+    idempotency_key: str = "",
+) -> SubmitResult:
+    """Store a pending submission and enqueue its grading on commit.
+
+    Preconditions: `problem` belongs to `user`. A retry with the same idempotency key returns the
+    first submission unchanged. Raises InvalidAnswers (nothing stored) or NoAttemptsLeft."""
+    if idempotency_key:
+        existing = find_by_idempotency_key(user=user, key=idempotency_key)
+        if existing is not None:
+            return SubmitResult(submission=existing, created=False)
+    errors = check_answers(problem=problem, answers=answers)
+    if errors:
+        raise InvalidAnswers(errors)
+    try:
+        with transaction.atomic():
+            claimed = Problem.objects.filter(
+                pk=problem.pk, attempts_used__lt=settings.MAX_ATTEMPTS_PER_PROBLEM
+            ).update(attempts_used=F("attempts_used") + 1)
+            if not claimed:
+                raise NoAttemptsLeft("You have used every attempt at this problem.")
+            problem.refresh_from_db(fields=["attempts_used"])
+            submission = Submission.objects.create(
+                problem=problem,
+                user_id=user.pk,
+                answers={key: answers[key] for key in sorted(answers)},
+                attempt_number=problem.attempts_used,
+                idempotency_key=idempotency_key,
+            )
+            enqueue_grading(submission_id=submission.pk)
+    except IntegrityError:
+        # Two requests with one idempotency key raced; the other one's row stands.
+        existing = (
+            find_by_idempotency_key(user=user, key=idempotency_key) if idempotency_key else None
+        )
+        if existing is None:
+            raise
+        return SubmitResult(submission=existing, created=False)
+    return SubmitResult(submission=submission, created=True)
+
+
+def enqueue_grading(*, submission_id: int) -> None:
+    """Send the id (only the id) to the grading queue once the current transaction commits."""
+    from quizzes.tasks import grade_submission_task
+
+    # robust: a broker hiccup must not turn a stored submission into an error page; the sweeper
+    # re-enqueues rows left pending.
+    transaction.on_commit(lambda: grade_submission_task.delay(submission_id), robust=True)

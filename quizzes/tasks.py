@@ -1,0 +1,40 @@
+"""Celery tasks: they take ids and call services. Schedules live in quizzes.schedules."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from quizzes.models import Submission
+from quizzes.services.marking import grade_submission, release_submission, sweep_stuck_submissions
+
+RETRY_COUNTDOWN_SECONDS = 2
+
+
+@shared_task(
+    queue="grading",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=settings.GRADING_TASK_SOFT_SECONDS,
+    time_limit=settings.GRADING_TASK_HARD_SECONDS,
+)
+def grade_submission_task(submission_id: int) -> str:
+    """Grade one submission. Idempotent: a duplicate delivery finds the row already claimed."""
+    try:
+        return grade_submission(submission_id=submission_id)
+    except SoftTimeLimitExceeded:
+        status = release_submission(submission_id=submission_id, reason="soft time limit")
+    except Exception as exc:  # the row must never stay claimed by a task that gave up
+        status = release_submission(submission_id=submission_id, reason=repr(exc))
+    if status == Submission.Status.PENDING:
+        grade_submission_task.apply_async((submission_id,), countdown=RETRY_COUNTDOWN_SECONDS)
+    return status
+
+
+@shared_task(queue="default", ignore_result=True)
+def sweep_stuck_submissions_task() -> dict[str, list[int]]:
+    """Re-enqueue submissions left pending or stuck in grading; fail exhausted ones."""
+    report = sweep_stuck_submissions()
+    return {"requeued": list(report.requeued), "failed": list(report.failed)}
