@@ -1,3 +1,25 @@
-from django.urls import path  # noqa: F401
+"""Student pages. The JSON API lives under /api/v1/ (quizzes.api.urls, included by config.urls)."""
 
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from quizzes import views
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("signup", views.signup, name="signup"),
+    path(
+        "login",
+        auth_views.LoginView.as_view(
+            template_name="quizzes/login.html",
+            redirect_authenticated_user=True,
+            extra_context={"nav": "login"},
+        ),
+        name="login",
+    ),
+    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("dashboard", views.dashboard, name="dashboard"),
+    path("practice", views.practice, name="practice"),
+    path("problems/<int:problem_id>", views.problem, name="problem"),
+    path("history", views.history, name="history"),
+]
