@@ -1,0 +1,183 @@
+"""Rules that recognise common mistakes in a wrong answer and say so specifically.
+
+Each rule is a small pure function tried in order once an answer has been judged wrong; the first
+one that fires gives the feedback (and, for instructor-listed mistakes, the partial score).
+Scalar rules work on the values both sides take at the equivalence layer's sample points, so they
+cost a few float operations and never any algebra.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from grading.equivalence import NumericEvaluator, Value, compare_scalars
+from grading.options import GradingOptions
+
+ROUNDING_WINDOW = 0.05
+_RATIO_RTOL = 1e-7
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A recognised mistake: the feedback to show and the credit it earns."""
+
+    feedback: str
+    score: float = 0.0
+
+
+ScalarRule = Callable[[sympy.Expr, sympy.Expr, NumericEvaluator], Diagnosis | None]
+
+
+def _paired(
+    evaluator: NumericEvaluator, expected: sympy.Expr, answer: sympy.Expr
+) -> list[tuple[Value, Value]]:
+    pairs = []
+    for e, a in zip(evaluator.values(expected), evaluator.values(answer), strict=True):
+        if e is not None and a is not None:
+            pairs.append((complex(e), complex(a)))
+    return pairs
+
+
+def _constant(values: Sequence[complex]) -> complex | None:
+    if len(values) < 3:
+        return None
+    first = values[0]
+    scale = max(abs(v) for v in values)
+    if all(abs(v - first) <= _RATIO_RTOL * max(scale, 1e-300) for v in values):
+        return first
+    return None
+
+
+def describe_number(value: complex) -> str:
+    """A short human form of a constant: ``2``, ``1/2``, ``-3``, ``0.137``."""
+    real = value.real
+    if abs(value.imag) > 1e-9 * max(1.0, abs(real)):
+        return f"{value:.4g}"
+    fraction = Fraction(real).limit_denominator(1000)
+    if abs(float(fraction) - real) <= 1e-9 * max(1.0, abs(real)):
+        return str(fraction)
+    return f"{real:.4g}"
+
+
+def sign_error(
+    expected: sympy.Expr, answer: sympy.Expr, evaluator: NumericEvaluator
+) -> Diagnosis | None:
+    pairs = _paired(evaluator, expected, answer)
+    if len(pairs) < 3 or all(abs(e) < 1e-12 for e, _ in pairs):
+        return None
+    if all(abs(a + e) <= 1e-9 * max(abs(e), 1e-12) for e, a in pairs):
+        return Diagnosis("Check the sign: your answer is the negative of the correct one.")
+    return None
+
+
+def missing_chain_factor(
+    expected: sympy.Expr, answer: sympy.Expr, evaluator: NumericEvaluator
+) -> Diagnosis | None:
+    """The answer times one non-constant factor of the expected answer gives the expected answer.
+
+    That is the shape of a derivative where the inner function's derivative was left out, e.g.
+    ``cos(x^2)`` for ``2x cos(x^2)``.
+    """
+    if not expected.is_Mul or len(expected.args) > 6:
+        return None
+    args = expected.args
+    for mask in range(1, 2 ** len(args) - 1):
+        chosen = [arg for bit, arg in enumerate(args) if mask >> bit & 1]
+        if all(arg.is_number for arg in chosen):
+            continue
+        factor = sympy.Mul(*chosen)
+        candidate = sympy.Mul(answer, factor)
+        if compare_scalars(expected, candidate, evaluator.options, evaluator, symbolic=False).equal:
+            return Diagnosis(
+                f"Close: a factor of {sympy.sstr(factor)} is missing. "
+                "Did you forget the chain rule (the derivative of the inner function)?"
+            )
+    return None
+
+
+def constant_factor(
+    expected: sympy.Expr, answer: sympy.Expr, evaluator: NumericEvaluator
+) -> Diagnosis | None:
+    pairs = [(e, a) for e, a in _paired(evaluator, expected, answer) if abs(e) > 1e-300]
+    ratio = _constant([a / e for e, a in pairs])
+    if ratio is None or abs(ratio) < 1e-12 or abs(ratio - 1) < 1e-9 or abs(ratio + 1) < 1e-9:
+        return None
+    return Diagnosis(
+        f"Your answer is off by a constant factor of {describe_number(ratio)}; "
+        "check the coefficients."
+    )
+
+
+def constant_term(
+    expected: sympy.Expr, answer: sympy.Expr, evaluator: NumericEvaluator
+) -> Diagnosis | None:
+    if not (expected.free_symbols | answer.free_symbols):
+        return None
+    shift = _constant([a - e for e, a in _paired(evaluator, expected, answer)])
+    if shift is None or abs(shift) < 1e-12:
+        return None
+    return Diagnosis(
+        f"Your answer differs from the correct one by the constant {describe_number(shift)}."
+    )
+
+
+SCALAR_RULES: tuple[ScalarRule, ...] = (
+    sign_error,
+    missing_chain_factor,
+    constant_factor,
+    constant_term,
+)
+
+
+def diagnose_scalar(
+    expected: sympy.Expr, answer: sympy.Expr, options: GradingOptions
+) -> Diagnosis | None:
+    """Feedback for a wrong scalar expression, or None when no rule recognises the mistake."""
+    symbols = tuple(expected.free_symbols | answer.free_symbols)
+    evaluator = NumericEvaluator(symbols, options)
+    for rule in SCALAR_RULES:
+        diagnosis = rule(expected, answer, evaluator)
+        if diagnosis is not None:
+            return diagnosis
+    return None
+
+
+def diagnose_number(
+    expected: complex, answer: complex, *, answer_has_decimals: bool, tolerance: float
+) -> Diagnosis | None:
+    """Feedback for a wrong numeric answer."""
+    if expected == 0:
+        return None
+    if abs(answer + expected) <= max(tolerance, 1e-12) * abs(expected):
+        return Diagnosis("Check the sign: your answer is the negative of the correct one.")
+    relative = abs(answer - expected) / abs(expected)
+    if answer_has_decimals and relative <= ROUNDING_WINDOW:
+        return Diagnosis(
+            "Your answer is close but not accurate enough: did you round too early? "
+            "Keep full precision until the final step."
+        )
+    if answer != 0:
+        ratio = abs(answer / expected)
+        exponent = round(math.log10(ratio))
+        if exponent != 0 and abs(ratio / 10.0**exponent - 1) <= max(tolerance, 1e-9):
+            return Diagnosis(
+                f"Your answer is off by a factor of 10^{exponent}: check the decimal point "
+                "or a percentage conversion."
+            )
+    return None
+
+
+def wrong_shape(expected_shape: tuple[int, int], answer_shape: tuple[int, int] | None) -> str:
+    """The message for a matrix of the wrong size (``None`` means the answer was a scalar)."""
+    want = f"{expected_shape[0]}×{expected_shape[1]}"
+    if answer_shape is None:
+        return f"Expected a {want} matrix, got a single value."
+    return f"Expected a {want} matrix, got {answer_shape[0]}×{answer_shape[1]}."
+
+
+TRANSPOSED = "Your matrix is the transpose of the correct one: rows and columns are swapped."
