@@ -1,0 +1,292 @@
+"""End-to-end benchmark: PostgreSQL + Redis + gunicorn (2 workers) + one Celery worker
+(concurrency 2), all on this machine, with simulated students over HTTP keep-alive.
+
+Each student registers, then loops: next problem → (staff) solution → submit → poll the
+submission every ~10 ms until graded. A no-op endpoint (`GET /api/v1/health`) is timed in the same
+run as the baseline. Prints a table; stops everything it started; never gates CI.
+
+    .venv/bin/python bench/e2e.py [--students 20] [--seconds 30] [--port 8765]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://root@127.0.0.1:5432/postgres")
+PG_BENCH_DB = "gradient_bench"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+POLL_SECONDS = 0.01
+
+
+@dataclass
+class Samples:
+    next_ms: list[float] = field(default_factory=list)
+    noop_ms: list[float] = field(default_factory=list)
+    graded_ms: list[float] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, name: str, value: float) -> None:
+        with self.lock:
+            getattr(self, name).append(value)
+
+    def count(self, status: str) -> None:
+        with self.lock:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+
+
+class Client:
+    """One keep-alive HTTP connection with a token."""
+
+    def __init__(self, port: int, token: str = "") -> None:
+        self.port = port
+        self.token = token
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
+        if self.token:
+            headers["Authorization"] = f"Token {self.token}"
+        payload = json.dumps(body) if body is not None else None
+        for attempt in range(2):
+            try:
+                self.connection.request(method, path, payload, headers)
+                response = self.connection.getresponse()
+                return response.status, json.loads(response.read() or b"null")
+            except (http.client.HTTPException, ConnectionError):
+                self.connection.close()
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def timed(self, method: str, path: str, body: Any = None) -> tuple[int, Any, float]:
+        started = time.perf_counter()
+        status, data = self.call(method, path, body)
+        return status, data, (time.perf_counter() - started) * 1000
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return result.stdout
+
+
+def prepare_database() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{PG_BENCH_DB}"')
+
+
+def drop_database() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)')
+
+
+def flush_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def wait_for(predicate: Any, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def server_up(port: int) -> bool:
+    try:
+        return Client(port).call("GET", "/api/v1/health")[0] == 200
+    except OSError:
+        return False
+
+
+def student_loop(port: int, staff_token: str, stop_at: float, samples: Samples, index: int) -> None:
+    client = Client(port)
+    staff = Client(port, staff_token)
+    name = f"bench-{index}-{secrets.token_hex(3)}"
+    status, body = client.call(
+        "POST", "/api/v1/auth/register", {"username": name, "password": "bench-pass-phrase-9"}
+    )
+    if status != 201:
+        samples.errors.append(f"register {status}: {body}")
+        return
+    client.token = body["token"]
+    while time.monotonic() < stop_at:
+        status, _, noop_ms = client.timed("GET", "/api/v1/health")
+        samples.add("noop_ms", noop_ms)
+        status, problem, next_ms = client.timed("POST", "/api/v1/practice/next", {})
+        if status != 200:
+            samples.errors.append(f"next {status}: {problem}")
+            continue
+        samples.add("next_ms", next_ms)
+        status, solution = staff.call("GET", f"/api/v1/problems/{problem['id']}/solution")
+        answers = {key: item["answer"] for key, item in solution["answers"].items()}
+        started = time.perf_counter()
+        status, accepted = client.call(
+            "POST", f"/api/v1/problems/{problem['id']}/submissions", {"answers": answers}
+        )
+        if status != 202:
+            samples.errors.append(f"submit {status}: {accepted}")
+            continue
+        while True:
+            status, submission = client.call("GET", f"/api/v1/submissions/{accepted['id']}")
+            if submission["status"] not in ("pending", "grading"):
+                break
+            if time.perf_counter() - started > 30:
+                samples.errors.append(f"submission {accepted['id']} not graded in 30 s")
+                break
+            time.sleep(POLL_SECONDS)
+        samples.add("graded_ms", (time.perf_counter() - started) * 1000)
+        samples.count(submission["status"])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def report(samples: Samples, seconds: float, students: int) -> None:
+    print(f"\n{students} students, {seconds:.0f} s measured\n")
+    print(f"{'metric':<26}{'n':>7}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for label, values in (
+        ("no-op GET /health", samples.noop_ms),
+        ("next problem", samples.next_ms),
+        ("submit -> graded", samples.graded_ms),
+    ):
+        if values:
+            print(
+                f"{label:<26}{len(values):>7}{percentile(values, 0.5):>10.1f}"
+                f"{percentile(values, 0.9):>10.1f}{percentile(values, 0.99):>10.1f}"
+                f"{max(values):>10.1f}"
+            )
+    if samples.noop_ms and samples.next_ms:
+        ratio = statistics.median(samples.next_ms) / statistics.median(samples.noop_ms)
+        print(f"\nnext problem p50 / no-op p50: {ratio:.2f}x (target <= 5x)")
+    graded = samples.statuses.get("graded", 0)
+    print(f"graded submissions per second: {graded / seconds:.1f}")
+    print(f"final statuses: {samples.statuses}")
+    if samples.errors:
+        print(f"errors ({len(samples.errors)}): {samples.errors[:5]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--keep-database", action="store_true")
+    args = parser.parse_args()
+
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{PG_BENCH_DB}",
+        "REDIS_URL": REDIS_URL,
+        "DEBUG": "1",
+        "LOG_LEVEL": "WARNING",
+        "REGISTER_THROTTLE": "100000/hour",
+        "MAX_ATTEMPTS_PER_PROBLEM": "1000",
+    }
+    prepare_database()
+    flush_redis()
+    manage(env, "migrate", "--noinput")
+    manage(env, "sync_content")
+    demo = manage(env, "create_demo_accounts")
+    line = next(line for line in demo.splitlines() if "username: instructor" in line)
+    instructor_password = line.split("password:")[1].strip()
+
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        processes.append(
+            subprocess.Popen(
+                [
+                    str(VENV_BIN / "gunicorn"), "config.wsgi:application",
+                    "--bind", f"127.0.0.1:{args.port}", "--workers", "2",
+                    "--worker-class", "gthread", "--threads", "8", "--keep-alive", "30",
+                    "--log-level", "warning",
+                ],
+                cwd=ROOT, env=env,
+            )
+        )  # fmt: skip
+        worker_log = Path(tempfile.gettempdir()) / f"gradient-e2e-worker-{os.getpid()}.log"
+        with worker_log.open("wb") as log:
+            processes.append(
+                subprocess.Popen(
+                    [
+                        str(VENV_BIN / "celery"), "-A", "config", "worker",
+                        "-Q", "grading,default", "--concurrency", "2", "--pool", "prefork",
+                        "--without-gossip", "--without-mingle", "--without-heartbeat",
+                        "-l", "info",
+                    ],
+                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                )
+            )  # fmt: skip
+        wait_for(lambda: server_up(args.port), "gunicorn")
+        wait_for(lambda: b"ready." in worker_log.read_bytes(), "the celery worker")
+
+        status, body = Client(args.port).call(
+            "POST",
+            "/api/v1/auth/token",
+            {"username": "instructor", "password": instructor_password},
+        )
+        staff_token = body["token"]
+
+        # Warm-up: every student once, so process start-up and first imports are not measured.
+        warm = Samples()
+        student_loop(args.port, staff_token, time.monotonic() + 3, warm, -1)
+
+        samples = Samples()
+        stop_at = time.monotonic() + args.seconds
+        started = time.monotonic()
+        threads = [
+            threading.Thread(
+                target=student_loop, args=(args.port, staff_token, stop_at, samples, i)
+            )
+            for i in range(args.students)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        report(samples, time.monotonic() - started, args.students)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if not args.keep_database:
+            drop_database()
+        flush_redis()
+
+
+if __name__ == "__main__":
+    main()
