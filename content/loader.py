@@ -249,7 +249,11 @@ def _read_parameters(reader: _Reader, table: object) -> tuple[ParameterSpec, ...
                 f"parameter `{name}` must be an inline table such as `{name} = {{ int = [1, 9] }}`",
                 line,
             )
-        kinds = [key for key in settings if key in PARAMETER_KINDS]
+        kinds = [
+            key
+            for key, value in settings.items()
+            if key in PARAMETER_KINDS and not isinstance(value, bool)
+        ]
         if len(kinds) != 1:
             raise reader.fail(
                 f"parameter `{name}` needs exactly one kind out of {', '.join(PARAMETER_KINDS)}"

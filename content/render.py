@@ -123,8 +123,9 @@ def _tidy_join(before: str, value: str, after: str) -> tuple[str, str]:
             before, value = stripped[:-1] + "- ", value[1:].lstrip()
         elif stripped.endswith("-") and not stripped.endswith("--"):
             before, value = stripped[:-1] + "+ ", value[1:].lstrip()
-    starts_factor = bool(after) and (
-        after[0].isalpha() or after[0] == "(" or bool(_FACTOR_COMMANDS.match(after))
+    following = after.lstrip(" ")
+    starts_factor = bool(following) and (
+        following[0].isalpha() or following[0] == "(" or bool(_FACTOR_COMMANDS.match(following))
     )
     if starts_factor and value in ("1", "-1"):
         value = value[:-1]

@@ -343,10 +343,11 @@ def sample_matrix(settings: Mapping[str, object], rng: np.random.Generator) -> V
 
         def invertible() -> np.ndarray:
             base = _unimodular(rng, n)
+            base = base[:, rng.permutation(n)] if rng.integers(2) else base.T
             sign = round(np.linalg.det(base))
             target = int(dets[int(rng.integers(len(dets)))])
             base[int(rng.integers(n))] *= target * sign
-            return base[:, rng.permutation(n)] if rng.integers(2) else base.T
+            return base
 
         return _integer_matrix(_build_within(invertible, bounds, rng))
     if prop == "orthogonal":

@@ -103,9 +103,13 @@ def parse_topic_graph(text: str, *, path: str = "topics.toml") -> TopicGraph:
                 line=where,
             )
         prerequisites = entry.get("prerequisites", [])
-        if not isinstance(prerequisites, list) or not all(isinstance(p, str) for p in prerequisites):
+        if not isinstance(prerequisites, list) or not all(
+            isinstance(p, str) for p in prerequisites
+        ):
             raise ContentError(
-                f"topic {slug!r}: prerequisites must be a list of topic slugs", path=path, line=where
+                f"topic {slug!r}: prerequisites must be a list of topic slugs",
+                path=path,
+                line=where,
             )
         title = entry.get("title")
         if not isinstance(title, str) or not title.strip():
