@@ -1,0 +1,108 @@
+"""Printing parsed math: LaTeX for people, text for storage.
+
+``to_latex`` shows a student how their answer was read (``2 x`` rather than ``2 \\cdot x``,
+matrices as ``bmatrix``, fractions as ``\\frac``). ``to_text`` writes text that
+``grading.parser.parse`` reads back to an equal object (given the same variables and, for
+template-level functions such as ``max`` or ``floor``, ``level="template"``); expected answers are
+stored this way. Floats are written with the shortest decimal that reads back to the same double.
+Unevaluated calculus objects (``Integral``, ``Limit``) and root objects have no text form here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import sympy
+from sympy import Basic
+from sympy.matrices import MatrixBase
+from sympy.printing.str import StrPrinter
+
+_LATEX_SETTINGS: dict[str, Any] = {
+    "mat_str": "bmatrix",
+    "mat_delim": "",
+    "inv_trig_style": "full",
+    "mul_symbol": None,
+}
+
+
+def to_latex(obj: Basic) -> str:
+    """LaTeX for ``obj`` as a reader would write it."""
+    return str(sympy.latex(obj, **_LATEX_SETTINGS))
+
+
+def to_text(obj: Basic) -> str:
+    """Text the parser reads back to an object equal to ``obj``."""
+    return _TextPrinter().doprint(obj).replace("**", "^")
+
+
+def _float_text(value: sympy.Float) -> str:
+    mpf = value._mpf_
+    try:
+        candidate = repr(float(mpmath.mpf(mpf)))
+    except OverflowError:
+        candidate = ""
+    if candidate and "inf" not in candidate and "nan" not in candidate:
+        if sympy.Float(candidate, precision=value._prec)._mpf_ == mpf:
+            return candidate.replace("e+", "e")
+    digits = max(17, mpmath.libmp.prec_to_dps(value._prec) + 3)
+    return str(mpmath.libmp.to_str(mpf, digits))
+
+
+class _TextPrinter(StrPrinter):  # type: ignore[misc]
+    def _print_Float(self, expr: sympy.Float) -> str:
+        return _float_text(expr)
+
+    def _print_Exp1(self, expr: Basic) -> str:
+        return "e"
+
+    def _print_ImaginaryUnit(self, expr: Basic) -> str:
+        return "i"
+
+    def _print_Abs(self, expr: sympy.Abs) -> str:
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_ceiling(self, expr: Basic) -> str:
+        return f"ceil({self._print(expr.args[0])})"
+
+    def _print_Max(self, expr: Basic) -> str:
+        return f"max({self.stringify(expr.args, ', ')})"
+
+    def _print_Min(self, expr: Basic) -> str:
+        return f"min({self.stringify(expr.args, ', ')})"
+
+    def _print_Equality(self, expr: sympy.Equality) -> str:
+        return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
+
+    def _print_Unequality(self, expr: Basic) -> str:
+        return f"{self._print(expr.args[0])} != {self._print(expr.args[1])}"
+
+    def _print_BooleanTrue(self, expr: Basic) -> str:
+        return "true"
+
+    def _print_BooleanFalse(self, expr: Basic) -> str:
+        return "false"
+
+    def _print_EmptySet(self, expr: Basic) -> str:
+        return "{}"
+
+    def _print_Piecewise(self, expr: sympy.Piecewise) -> str:
+        parts: list[str] = []
+        for value, condition in expr.args:
+            if condition is sympy.true:
+                parts.append(self._print(value))
+            else:
+                parts.extend([self._print(condition), self._print(value)])
+        return f"piecewise({', '.join(parts)})"
+
+    def _print_MatrixBase(self, expr: MatrixBase) -> str:
+        if expr.cols == 1:
+            return "[" + ", ".join(self._print(v) for v in expr) + "]"
+        rows = [
+            "[" + ", ".join(self._print(expr[r, c]) for c in range(expr.cols)) + "]"
+            for r in range(expr.rows)
+        ]
+        return "[" + ", ".join(rows) + "]"
+
+    _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_MutableDenseMatrix = _print_MatrixBase
