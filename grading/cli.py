@@ -1,0 +1,120 @@
+"""``python -m grading``: ``batch`` grades JSON Lines from stdin; ``check`` grades one answer.
+
+``batch`` reads one JSON object per line, ``{"id", "kind", "expected", "answer", "options"}``, and
+writes one result per input line, in order: ``{"id", "status", "correct", "score", "message",
+"elapsed_ms", "feedback"}``. A line that is not JSON, lacks a field or names an unknown kind
+yields an ``invalid`` result (with its id when one could be read) and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from grading.api import grade
+from grading.checkers import KINDS
+from grading.sandbox import get_pool
+from grading.verdict import Verdict, invalid
+
+REQUIRED_FIELDS = ("kind", "expected", "answer")
+
+
+def _result_line(case_id: Any, verdict: Verdict, elapsed_ms: float) -> str:
+    return json.dumps(
+        {
+            "id": case_id,
+            "status": verdict.status,
+            "correct": verdict.correct,
+            "score": verdict.score,
+            "message": verdict.message,
+            "elapsed_ms": round(elapsed_ms, 3),
+            "feedback": list(verdict.feedback),
+            "position": verdict.position,
+        },
+        ensure_ascii=False,
+    )
+
+
+def grade_line(line: str) -> tuple[Any, Verdict]:
+    """Grade one batch line; returns the case id (None when unreadable) and the verdict."""
+    try:
+        case = json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        return None, invalid("This line is not valid JSON.")
+    if not isinstance(case, dict):
+        return None, invalid("Each line must be a JSON object.")
+    case_id = case.get("id")
+    if isinstance(case_id, (dict, list)):
+        case_id = None
+    missing = [name for name in REQUIRED_FIELDS if name not in case]
+    if missing:
+        return case_id, invalid(f"Missing field(s): {', '.join(missing)}.")
+    kind = case["kind"]
+    if kind not in KINDS:
+        return case_id, invalid(f"Unknown kind {kind!r}; expected one of {', '.join(KINDS)}.")
+    options = case.get("options")
+    if options is not None and not isinstance(options, dict):
+        return case_id, invalid("'options' must be a JSON object.")
+    return case_id, grade(kind, case["expected"], case["answer"], options)
+
+
+def run_batch(lines: Iterable[str], output: TextIO) -> int:
+    """Grade every line of ``lines`` into ``output``; returns the number of lines graded."""
+    count = 0
+    for raw in lines:
+        started = time.perf_counter()
+        try:
+            case_id, verdict = grade_line(raw)
+        except Exception:
+            case_id, verdict = None, invalid("This line could not be graded.")
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        output.write(_result_line(case_id, verdict, elapsed_ms) + "\n")
+        output.flush()
+        count += 1
+    return count
+
+
+def _human(verdict: Verdict) -> str:
+    lines = [f"status:  {verdict.status}"]
+    if verdict.status == "graded":
+        lines.append(f"correct: {verdict.correct}  score: {verdict.score:g}")
+    lines.append(f"message: {verdict.message}")
+    lines.extend(f"note:    {note}" for note in verdict.feedback if note != verdict.message)
+    if verdict.position is not None:
+        lines.append(f"at:      character {verdict.position}")
+    if verdict.latex:
+        lines.append(f"read as: {verdict.latex}")
+    lines.append(f"time:    {verdict.elapsed_ms:.2f} ms")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("batch", help="grade JSON Lines from stdin, one result line per input line")
+    check = commands.add_parser("check", help="grade one answer and explain the verdict")
+    check.add_argument("--kind", default="expression", choices=KINDS)
+    check.add_argument("--options", default="{}", help="grading options as a JSON object")
+    check.add_argument("--variables", default="", help="allowed variable names, comma-separated")
+    check.add_argument("expected")
+    check.add_argument("answer")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "batch":
+        get_pool().warm()
+        run_batch(sys.stdin, sys.stdout)
+        return 0
+    try:
+        options = json.loads(arguments.options)
+    except json.JSONDecodeError:
+        parser.error("--options must be a JSON object")
+    if not isinstance(options, dict):
+        parser.error("--options must be a JSON object")
+    if arguments.variables:
+        options["variables"] = [v for v in arguments.variables.split(",") if v.strip()]
+    verdict = grade(arguments.kind, arguments.expected, arguments.answer, options)
+    print(_human(verdict))
+    return 0 if verdict.status == "graded" and verdict.correct else 1
