@@ -15,7 +15,8 @@ Conventions a template author should know:
   enabled.
 - ``numeric(expr, n)`` rounds to ``n`` significant digits (default 15) and returns a double-precision
   Float, the same kind of number a decimal literal becomes.
-- ``round(x, n)`` rounds half away from zero.
+- ``round(x, n)`` rounds half away from zero; ``round(x)`` is a whole number, ``round(x, n)`` with
+  n > 0 keeps a Float a Float and an exact number exact.
 - ``piecewise(c1, v1, c2, v2, ..., otherwise)`` and ``if(c, a, b)`` take conditions before values.
 """
 
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
+import mpmath
 import sympy
 from sympy import Basic, Expr, ImmutableMatrix, Integer, Rational, S, Symbol
 from sympy.matrices import MatrixBase
@@ -338,11 +340,15 @@ def _entry(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
     if len(args) == 2:
         if m.cols != 1 and m.rows != 1:
             raise _fail("`entry(M, i, j)` needs a row and a column for a matrix")
-        i = _integer("entry", args[1], 1, len(m))
-        return m[i - 1]
-    i = _integer("entry", args[1], 1, m.rows)
-    j = _integer("entry", args[2], 1, m.cols)
-    return m[i - 1, j - 1]
+        return m[_index(args[1], len(m)) - 1]
+    return m[_index(args[1], m.rows) - 1, _index(args[2], m.cols) - 1]
+
+
+def _index(arg: Basic, size: int) -> int:
+    index = _integer("entry", arg, 1, MAX_MATRIX_DIMENSION)
+    if index > size:
+        raise _fail(f"`entry` index {index} is out of range: there are {size}")
+    return index
 
 
 def _solve(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
@@ -381,7 +387,7 @@ def _round(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
     exact = sympy.nsimplify(scaled, rational=True) if scaled.has(sympy.Float) else scaled
     magnitude = sympy.floor(sympy.Abs(exact) + S.Half)
     rounded = sympy.sign(exact) * magnitude / scale
-    if x.has(sympy.Float):
+    if digits > 0 and x.has(sympy.Float):
         return sympy.Float(rounded, precision=53)
     return rounded
 
@@ -435,10 +441,11 @@ def _numeric(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
         value = x.evalf(digits)
         if not value.is_number:
             raise _fail("`numeric` needs an expression without variables")
-        # Rounded to the requested digits, then held as a double like every decimal literal, so
-        # printing and reading it back gives the same number.
+        # Rounded to the requested decimal digits, then held as a double like every decimal
+        # literal, so printing and reading it back gives the same number.
         if value.is_Float:
-            return sympy.Float(sympy.Float(value, digits), precision=53)
+            decimal = mpmath.libmp.to_str(value._mpf_, digits)
+            return sympy.Float(decimal, precision=53)
         return value
 
     if isinstance(args[0], MatrixBase):

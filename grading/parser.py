@@ -425,6 +425,7 @@ class _Parser:
         self.i = 0
         self.depth = 0
         self.abs_depth = 0
+        self.bracket_depth = 0
         self.has_float = False
         self.decimal_literals: list[str] = []
         self.symbols: set[str] = set()
@@ -466,7 +467,8 @@ class _Parser:
         self.depth -= 1
 
     def starts_operand(self, token: Token) -> bool:
-        if token.kind in ("number", "name", "(", "["):
+        # `[` is left out: `x[0]` reads like indexing, so a vector needs an explicit `*`.
+        if token.kind in ("number", "name", "("):
             return True
         return token.kind == "|" and self.abs_depth == 0
 
@@ -486,7 +488,8 @@ class _Parser:
         op = self.advance()
         if op.text == "=" and not (allowed and (top or self.scope.template)):
             raise ParseError(
-                "`=` can only appear once, between the two sides of an equation",
+                "`=` can only stand between the two sides of an equation, not inside brackets "
+                "or a function's arguments",
                 op.position,
                 op.end,
             )
@@ -594,6 +597,7 @@ class _Parser:
         opener = self.advance()
         self.enter(opener)
         saved_abs, self.abs_depth = self.abs_depth, 0
+        saved_brackets, self.bracket_depth = self.bracket_depth, 0
         if self.tok.kind == ")":
             raise ParseError("empty parentheses `()`", opener.position, self.tok.end)
         value = self.parse_relation(allowed=self.scope.template)
@@ -606,6 +610,7 @@ class _Parser:
             )
         self.expect(")", opener)
         self.abs_depth = saved_abs
+        self.bracket_depth = saved_brackets
         self.leave()
         return value
 
@@ -613,8 +618,6 @@ class _Parser:
         opener = self.advance()
         self.enter(opener)
         self.abs_depth += 1
-        if self.tok.kind == "|":
-            raise ParseError("empty `| |`", opener.position, self.tok.end)
         inner_start = self.tok
         inner = self.parse_sum()
         if self.kind() != "|":
@@ -638,8 +641,16 @@ class _Parser:
 
     def parse_matrix(self) -> Basic:
         opener = self.advance()
+        if self.bracket_depth >= 2:
+            raise ParseError(
+                "brackets nest two deep at most: write a matrix as a list of rows, like "
+                "[[1, 2], [3, 4]]",
+                opener.position,
+                opener.end,
+            )
         self.enter(opener)
         saved_abs, self.abs_depth = self.abs_depth, 0
+        self.bracket_depth += 1
         if self.tok.kind == "]":
             raise ParseError("empty brackets `[]`", opener.position, self.tok.end)
         items: list[tuple[Basic, Span]] = []
@@ -658,6 +669,7 @@ class _Parser:
             self.advance()
         self.expect("]", opener)
         self.abs_depth = saved_abs
+        self.bracket_depth -= 1
         self.leave()
         return self.build_matrix(items, self.span_from(opener))
 
@@ -783,6 +795,7 @@ class _Parser:
         opener = self.advance()
         self.enter(opener)
         saved_abs, self.abs_depth = self.abs_depth, 0
+        saved_brackets, self.bracket_depth = self.bracket_depth, 0
         args: list[Basic] = []
         if self.tok.kind != ")":
             while True:
@@ -798,6 +811,7 @@ class _Parser:
                 self.advance()
         self.expect(")", opener)
         self.abs_depth = saved_abs
+        self.bracket_depth = saved_brackets
         self.leave()
         return args
 
@@ -850,6 +864,10 @@ class _Parser:
     def unexpected(self, token: Token) -> ParseError:
         previous = self.tokens[self.i - 1] if self.i else None
         if token.kind == "end":
+            if self.abs_depth > 0 and previous is not None and previous.kind == "|":
+                return ParseError(
+                    "missing the closing `|`", previous.position, previous.end, code="unclosed"
+                )
             if previous is not None and previous.kind in ("op", ","):
                 return ParseError(
                     f"`{previous.text}` needs something after it",
@@ -866,6 +884,17 @@ class _Parser:
                     f"`{token.text}` needs something before it", token.position, token.end
                 )
             return ParseError(f"unexpected `{token.text}`", token.position, token.end)
+        if (
+            token.kind == "["
+            and previous is not None
+            and previous.kind not in ("op", "(", "[", "{", ",", "|")
+        ):
+            return ParseError(
+                "`[` right after a value: use `*` to multiply by a vector, or entry(v, i) for "
+                "an entry",
+                token.position,
+                token.end,
+            )
         if token.kind in (")", "]", "}"):
             return ParseError(
                 f"unexpected `{token.text}` at position {token.position}",
@@ -889,10 +918,11 @@ class _Parser:
         suggestion = _suggest(name, candidates)
         shown = name if len(name) <= 30 else name[:30] + "…"
         message = f"unknown {what} `{shown}`"
-        if suggestion is not None:
-            message += f"; did you mean `{suggestion}`?"
-        elif name == "i" and not scope.allow_complex:
+        if name == "i" and not call and not scope.allow_complex:
+            suggestion = None
             message += ": complex numbers are not expected here"
+        elif suggestion is not None:
+            message += f"; did you mean `{suggestion}`?"
         elif not call and scope.variables:
             message += f"; the variables here are {', '.join(sorted(scope.variables))}"
         return UnknownNameError(
