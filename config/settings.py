@@ -147,7 +147,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"quizzes.tasks.grade_submission_task": {"queue": "grading"}}
+CELERY_TASK_ROUTES = {
+    "quizzes.tasks.grade_submission_task": {"queue": "grading"},
+    "quizzes.tasks.sweep_stuck_submissions_task": {"queue": "default"},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 300)}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -32,11 +32,9 @@ def is_staff_member(user: AnyUser) -> bool:
     return cached
 
 
-def access_problem(user: AnyUser, problem_id: int, *, for_update: bool = False) -> Problem:
+def access_problem(user: AnyUser, problem_id: int) -> Problem:
     """The problem if `user` owns it or is staff; 404 otherwise."""
     queryset = Problem.objects.select_related("template", "topic")
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
     if not is_staff_member(user):
         queryset = queryset.filter(user_id=user.pk)
     try:

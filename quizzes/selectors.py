@@ -89,11 +89,12 @@ def part_prompts(problem: Problem) -> list[dict[str, Any]]:
     parts = []
     for part in variant_from_snapshot(problem.snapshot).parts:
         row: dict[str, Any] = {"key": part.key, "kind": part.kind, "prompt": part.prompt_html}
-        options = dict(part.options)
-        # How the input is read (not what the answer is), so the live preview reads it the same way.
-        for name in ("choices", "variables"):
-            if options.get(name):
-                row[name] = list(options[name])
+        if part.choices:
+            row["choices"] = [{"label": label, "html": html} for label, html in part.choices]
+        variables = dict(part.options).get("variables")
+        if variables:
+            # How the input is read (not what the answer is), so the live preview agrees.
+            row["variables"] = list(variables)
         parts.append(row)
     return parts
 

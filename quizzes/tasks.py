@@ -12,8 +12,8 @@ from quizzes.services.marking import grade_submission, release_submission, sweep
 RETRY_COUNTDOWN_SECONDS = 2
 
 
+# Queues come from CELERY_TASK_ROUTES: grading on `grading`, housekeeping on `default`.
 @shared_task(
-    queue="grading",
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
@@ -33,7 +33,7 @@ def grade_submission_task(submission_id: int) -> str:
     return status
 
 
-@shared_task(queue="default", ignore_result=True)
+@shared_task(ignore_result=True)
 def sweep_stuck_submissions_task() -> dict[str, list[int]]:
     """Re-enqueue submissions left pending or stuck in grading; fail exhausted ones."""
     report = sweep_stuck_submissions()

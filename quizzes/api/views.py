@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -70,7 +70,11 @@ class TokenView(APIView):
         data = parsed(s.CredentialsSerializer, request)
         user = authenticate(request, username=data["username"], password=data["password"])
         if user is None:
-            raise AuthenticationFailed("Wrong user name or password.")
+            return Response(
+                {"detail": "Wrong user name or password."},
+                status=status.HTTP_401_UNAUTHORIZED,
+                headers={"WWW-Authenticate": "Token"},
+            )
         return Response({"token": issue_token(user=user)})
 
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -68,9 +67,9 @@ def create_another_problem(*, problem: Problem) -> Problem:
 def reveal_hint(*, problem: Problem) -> Problem:
     """Reveal the next hint, if any is left, and record that it was used."""
     total = len(variant_from_snapshot(problem.snapshot).hints_html)
-    with transaction.atomic():
-        Problem.objects.filter(pk=problem.pk, hints_revealed__lt=total).update(
-            hints_revealed=F("hints_revealed") + 1
-        )
+    # One conditional update: two quick clicks cannot reveal past the last hint.
+    Problem.objects.filter(pk=problem.pk, hints_revealed__lt=total).update(
+        hints_revealed=F("hints_revealed") + 1
+    )
     problem.refresh_from_db(fields=["hints_revealed"])
     return problem

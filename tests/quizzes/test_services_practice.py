@@ -1,0 +1,73 @@
+import pytest
+
+from quizzes.models import LearnerTopicState, Problem, ProblemTemplate, Topic
+from quizzes.services.next_problem import NoProblemAvailable, choose_next_problem
+from quizzes.services.practice import create_another_problem, reveal_hint
+from quizzes.services.variants import variant_from_snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_student_starts_on_the_first_root_topic(synced, student_a):
+    assert choose_next_problem(user=student_a).topic.slug == "first-steps"
+
+
+@pytest.mark.parametrize(
+    ("first_steps_mastery", "served"),
+    [
+        (0.9, "next-steps"),  # mastered enough to unlock its dependent, which is weaker
+        (0.5, "side-road"),  # not unlocked yet: the other root is the weakest open topic
+    ],
+)
+def test_the_weakest_unlocked_topic_comes_first(synced, student_a, first_steps_mastery, served):
+    first_steps = Topic.objects.get(slug="first-steps")
+    LearnerTopicState.objects.create(user=student_a, topic=first_steps, mastery=first_steps_mastery)
+    assert choose_next_problem(user=student_a).topic.slug == served
+
+
+def test_a_topic_can_be_asked_for_by_slug(synced, student_a):
+    slug = "side-road"
+    assert choose_next_problem(user=student_a, topic_slug=slug).topic.slug == slug
+
+
+def test_an_unknown_topic_is_refused(synced, student_a):
+    with pytest.raises(NoProblemAvailable):
+        choose_next_problem(user=student_a, topic_slug="no-such-topic")
+
+
+def test_a_problem_stores_its_version_seed_and_snapshot(synced, student_a):
+    problem = choose_next_problem(user=student_a)
+    template = ProblemTemplate.objects.get(pk=problem.template_id)
+    assert problem.template_version_id == template.current_version_id
+    variant = variant_from_snapshot(problem.snapshot)
+    assert variant.seed == problem.seed
+    assert variant.fingerprint.startswith(problem.fingerprint)
+    assert problem.session is not None
+
+
+def test_seeds_are_drawn_fresh_for_each_problem(synced, student_a):
+    seeds = {choose_next_problem(user=student_a).seed for _ in range(5)}
+    assert len(seeds) == 5
+
+
+def test_problems_served_close_together_share_a_session(synced, student_a):
+    first = choose_next_problem(user=student_a)
+    second = choose_next_problem(user=student_a)
+    assert first.session_id == second.session_id
+
+
+def test_another_one_like_this_keeps_the_template_and_changes_the_seed(make_problem, student_a):
+    problem = make_problem(student_a)
+    another = create_another_problem(problem=problem)
+    assert another.template_id == problem.template_id
+    assert another.seed != problem.seed
+    assert another.user_id == student_a.pk
+
+
+def test_hints_are_revealed_one_at_a_time_and_stop_at_the_last(make_problem, student_a):
+    problem = make_problem(student_a)
+    total = len(variant_from_snapshot(problem.snapshot).hints_html)
+    for expected in range(1, total + 2):
+        problem = reveal_hint(problem=problem)
+        assert problem.hints_revealed == min(expected, total)
+    assert Problem.objects.get(pk=problem.pk).hints_revealed == total
