@@ -188,6 +188,17 @@ def normalise(text: str) -> NormalisedText:
         if mapped is None:
             folded = unicodedata.normalize("NFKC", ch)
             mapped = "".join(_SYMBOLS.get(c, c) for c in folded) if folded != ch else ch
+        elif mapped.isalpha():
+            # `2πr`, `√x`, `xσ`: a symbol that becomes a word stays a separate word.
+            if out and out[-1][-1:].isalnum():
+                emit(" ", i)
+            following = text[i + 1 : i + 2]
+            if (
+                following.isalnum()
+                and following not in _SUBSCRIPTS
+                and following not in _SUPERSCRIPTS
+            ):
+                mapped += " "
         emit(mapped, i)
         i += 1
     origin.append(n)

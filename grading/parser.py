@@ -620,6 +620,7 @@ class _Parser:
         self.abs_depth += 1
         inner_start = self.tok
         inner = self.parse_sum()
+        inner_span = self.span_from(inner_start)
         if self.kind() != "|":
             if self.kind() == "end":
                 raise ParseError(
@@ -633,10 +634,8 @@ class _Parser:
         self.leave()
         span = self.span_from(opener)
         if isinstance(inner, MatrixBase):
-            raise EvaluationError(
-                "|v| of a vector is not defined here: use norm(v)", *self.span_from(inner_start)
-            )
-        self.require_expression(inner, "|...|", self.span_from(inner_start))
+            raise EvaluationError("|v| of a vector is not defined here: use norm(v)", *inner_span)
+        self.require_expression(inner, "|...|", inner_span)
         return self.checked(lambda: sympy.Abs(inner), span)
 
     def parse_matrix(self) -> Basic:
@@ -663,7 +662,7 @@ class _Parser:
                     self.tok.end,
                 )
             item_start = self.tok
-            items.append((self.parse_sum(), self.span_from(item_start)))
+            items.append((self.parse_relation(allowed=False), self.span_from(item_start)))
             if self.tok.kind != ",":
                 break
             self.advance()
@@ -712,7 +711,7 @@ class _Parser:
                         self.tok.end,
                     )
                 item_start = self.tok
-                value = self.parse_sum()
+                value = self.parse_relation(allowed=False)
                 if not isinstance(value, MatrixBase):
                     self.require_expression(value, "a set", self.span_from(item_start))
                 elements.append(value)
