@@ -12,6 +12,7 @@ answer such as ``2/3`` is not a decimal and is marked wrong with a message sayin
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 
 import mpmath
 import sympy
+from sympy.core.parameters import global_parameters
 from sympy.logic.boolalg import BooleanAtom
 
 from grading import feedback
@@ -57,12 +59,18 @@ def _read_answer(text: str, options: GradingOptions, variables: tuple[str, ...])
 
 
 def _read_expected(text: str, options: GradingOptions, variables: tuple[str, ...]) -> Any:
+    return _read_authored(text, variables, options.complex)
+
+
+@functools.lru_cache(maxsize=1024)
+def _read_authored(text: str, variables: tuple[str, ...], allow_complex: bool) -> Any:
+    """Parse instructor text; cached because every submission of a variant repeats it."""
     try:
-        return parse(text, variables=variables, level="student", allow_complex=options.complex)
+        return parse(text, variables=variables, level="student", allow_complex=allow_complex)
     except MathInputError:
         pass
     try:
-        return parse(text, variables=variables, level="template", allow_complex=options.complex)
+        return parse(text, variables=variables, level="template", allow_complex=allow_complex)
     except MathInputError as error:
         raise AuthoringError(
             f"The expected answer is malformed ({error.message} at position {error.position})."
@@ -650,6 +658,11 @@ CHECKERS: dict[str, Callable[[str, str, GradingOptions], Verdict]] = {
 
 def check_answer(kind: str, expected: str, answer: str, options: GradingOptions) -> Verdict:
     """Grade one answer; student input errors become ``invalid`` verdicts with a position."""
+    if global_parameters.distribute:
+        # The parser reads under distribute(False) so that 2(x+1) stays as typed; SymPy clears
+        # its whole cache whenever that flag flips, which made every parse (and all the algebra
+        # after it) start cold. Grading runs in a dedicated child, so it keeps the flag off.
+        global_parameters.distribute = False
     checker = CHECKERS.get(kind)
     if checker is None:
         return invalid(f"Unknown answer kind {kind!r}; expected one of {', '.join(KINDS)}.")

@@ -393,7 +393,7 @@ class NumericEvaluator:
         self.options = options
         self.complex_mode = options.complex
         self.points = sample_points(self.symbols, options, FIRST_POINTS, salt=0)
-        self._mp_points = [self._to_mp(point) for point in self.points]
+        self._mp_points: list[list[Value] | None] = [None] * len(self.points)
         self._cache: dict[sympy.Basic, _Compiled] = {}
 
     def _to_mp(self, point: Sequence[Value]) -> list[Value]:
@@ -405,7 +405,7 @@ class NumericEvaluator:
         """Add points from narrower ranges, for expressions defined only on a small domain."""
         extra = sample_points(self.symbols, self.options, EXTRA_POINTS, salt=1, narrow=True)
         self.points = self.points + extra
-        self._mp_points = self._mp_points + [self._to_mp(point) for point in extra]
+        self._mp_points = self._mp_points + [None] * len(extra)
 
     def _compiled(self, expr: sympy.Basic) -> _Compiled:
         compiled = self._cache.get(expr)
@@ -446,9 +446,12 @@ class NumericEvaluator:
 
     def mp_value(self, expr: sympy.Basic, index: int) -> Value | None:
         compiled = self._compiled(expr)
+        point = self._mp_points[index]
+        if point is None:
+            point = self._mp_points[index] = self._to_mp(self.points[index])
         with mpmath.workdps(MP_DPS):
             try:
-                value = compiled.mp_form(self._mp_points[index])
+                value = compiled.mp_form(point)
             except (_Undefined, ValueError, ZeroDivisionError, TypeError, OverflowError):
                 return None
             if isinstance(value, (int, float)):

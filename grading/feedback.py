@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import sympy
 
-from grading.equivalence import NumericEvaluator, Value, compare_scalars
+from grading.equivalence import NumericEvaluator, Value
 from grading.options import GradingOptions
 
 ROUNDING_WINDOW = 0.05
@@ -85,19 +85,37 @@ def missing_chain_factor(
     """
     if not expected.is_Mul or len(expected.args) > 6:
         return None
+    ratios: list[complex | None] = []
+    for e, a in zip(evaluator.values(expected), evaluator.values(answer), strict=True):
+        if e is None or a is None or abs(complex(a)) <= 1e-300:
+            ratios.append(None)
+        else:
+            ratios.append(complex(e) / complex(a))
+    if sum(r is not None for r in ratios) < 3:
+        return None
     args = expected.args
     for mask in range(1, 2 ** len(args) - 1):
         chosen = [arg for bit, arg in enumerate(args) if mask >> bit & 1]
         if all(arg.is_number for arg in chosen):
             continue
         factor = sympy.Mul(*chosen)
-        candidate = sympy.Mul(answer, factor)
-        if compare_scalars(expected, candidate, evaluator.options, evaluator, symbolic=False).equal:
+        if _matches_values(ratios, evaluator.values(factor)):
             return Diagnosis(
                 f"Close: a factor of {sympy.sstr(factor)} is missing. "
                 "Did you forget the chain rule (the derivative of the inner function)?"
             )
     return None
+
+
+def _matches_values(wanted: Sequence[complex | None], values: Sequence[Value | None]) -> bool:
+    compared = 0
+    for want, value in zip(wanted, values, strict=True):
+        if want is None or value is None:
+            continue
+        if abs(want - complex(value)) > _RATIO_RTOL * max(abs(want), 1e-300):
+            return False
+        compared += 1
+    return compared >= 3
 
 
 def constant_factor(
