@@ -18,12 +18,15 @@ import sympy
 
 from content.errors import ContentError
 from content.loader import suggest
-from content.render import fill_placeholders, latex_of, render_markdown
+from content.render import fill_placeholders, latex_of, render_markdown, round_floats
 from content.sampling import sample_parameter
 from content.schema import PartSpec, Template
 from grading import MathInputError, parse, to_text
+from grading.errors import EvaluationError
 
 MAX_ATTEMPTS = 200
+# Stored answers keep 12 significant digits: far inside any tolerance, free of float noise.
+STORED_DIGITS = 12
 Value: TypeAlias = sympy.Basic
 _RELATIONS = ("!=", "<=", ">=", "==", "≠", "≤", "≥", "<", ">", "=")
 
@@ -128,13 +131,31 @@ class _Evaluator:
 
     def __init__(self, template: Template) -> None:
         self.template = template
+        # Within one draw names only ever gain values, so a text always parses to the same value.
         self.values: dict[str, Value] = {}
+        self.memo: dict[str, Value] = {}
 
     def value(self, text: str, *, what: str, line: int | None) -> Value:
+        known = self.memo.get(text)
+        if known is not None:
+            return known
+        result = self._parse(text, what=what, line=line)
+        self.memo[text] = result
+        return result
+
+    def reset(self) -> None:
+        """Forget the values of a rejected draw."""
+        self.values = {}
+        self.memo = {}
+
+    def _parse(self, text: str, *, what: str, line: int | None) -> Value:
         try:
             result = parse(
                 text, variables=self.template.variables, level="template", names=self.values
             )
+        except EvaluationError as exc:
+            # Division by zero, a singular matrix, ...: these values, not the text, are at fault.
+            raise _Rejected(f"{what}: {exc.message} (in `{text}`)", line) from None
         except MathInputError as exc:
             raise self._located(exc, text, what, line) from None
         except (ArithmeticError, ValueError, TypeError) as exc:
@@ -155,7 +176,7 @@ class _Evaluator:
             stop = end if isinstance(end, int) and end > position else position + 1
             word = text[position:stop].strip()
             message += f" (at `{word}` in `{text}`)" if word else f" (in `{text}`)"
-            if word.isidentifier():
+            if word.isidentifier() and "did you mean" not in exc.message:
                 message += suggest(word, _known_names(self.template, self.values))
         return ContentError(message, path=self.template.source_path, line=line)
 
@@ -269,7 +290,7 @@ def fingerprint_of(template: Template, parameters: Mapping[str, Value]) -> str:
 
 
 def _draw(template: Template, rng: np.random.Generator, evaluator: _Evaluator) -> dict[str, Value]:
-    evaluator.values = {}
+    evaluator.reset()
     for parameter in template.parameters:
         evaluator.values[parameter.name] = sample_parameter(parameter, rng)
     for derived in template.derived:
@@ -388,7 +409,7 @@ def _variant_part(
         answer = _part_value(
             evaluator, part.answer, f"part `{part.key}`: the answer", part.answer_line
         )
-        answer_text = to_text(answer)
+        answer_text = to_text(round_floats(answer, STORED_DIGITS))
         answer_latex = latex_of(answer)
     mistakes = []
     for mistake in template.mistakes:
@@ -398,8 +419,11 @@ def _variant_part(
             wrong = mistake.answer.strip()
         else:
             wrong = to_text(
-                _part_value(
-                    evaluator, mistake.answer, f"mistake for part `{part.key}`", mistake.line
+                round_floats(
+                    _part_value(
+                        evaluator, mistake.answer, f"mistake for part `{part.key}`", mistake.line
+                    ),
+                    STORED_DIGITS,
                 )
             )
         mistakes.append(

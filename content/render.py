@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeAlias
 
 import markdown
@@ -45,14 +47,12 @@ def format_float(value: float) -> str:
     return text
 
 
-def round_floats(value: sympy.Basic) -> sympy.Basic:
-    """The same object with every Float cut to six significant digits, for display."""
+def round_floats(value: sympy.Basic, digits: int = SIGNIFICANT_DIGITS) -> sympy.Basic:
+    """The same object with every Float cut to `digits` significant digits."""
     floats = value.atoms(sympy.Float)
     if not floats:
         return value
-    return value.xreplace(
-        {f: sympy.Float(f"{float(f):.{SIGNIFICANT_DIGITS}g}", SIGNIFICANT_DIGITS) for f in floats}
-    )
+    return value.xreplace({f: sympy.Float(f"{float(f):.{digits}g}", 15) for f in floats})
 
 
 def latex_of(value: object) -> str:
@@ -186,11 +186,24 @@ def markdown_to_html(text: str) -> str:
             pieces.append(_SPAN_MARK.format(len(spans) - 1))
         else:
             pieces.append(html.escape(segment.text, quote=False))
-    converter = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
-    converted = converter.convert("".join(pieces))
+    converted = _convert_markdown("".join(pieces))
     return _SPAN_MARK_FIND.sub(
         lambda m: html.escape(spans[int(m.group(1))], quote=False), converted
     )
+
+
+_converters = threading.local()
+
+
+@lru_cache(maxsize=2048)
+def _convert_markdown(text: str) -> str:
+    # Building a Markdown converter costs more than converting a paragraph: keep one per thread.
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+        _converters.markdown = converter
+    converter.reset()
+    return str(converter.convert(text))
 
 
 def render_markdown(

@@ -158,7 +158,7 @@ def validate_template(template: Template, seeds: int) -> TemplateResult:
     if not generated.errors and result.distinct < result.required_distinct:
         fail(
             f"only {result.distinct} distinct variants in {seeds} seeds (need {result.required_distinct}); "
-            "widen the parameter ranges or use the parameters in the problem",
+            "widen the parameter ranges, and make every parameter show in the statement or the answers",
             template.line_of("id"),
             None,
         )
@@ -174,7 +174,9 @@ def _result(
     acceptance: float,
 ) -> TemplateResult:
     space = space_size(template.parameters)
-    distinct = len({v.fingerprint for v in variants})
+    # Distinct as a student sees it: two variants differing only in a value the problem never
+    # shows are the same problem.
+    distinct = len({_problem_text(v) for v in variants})
     required = 0
     if variants:
         effective = max(1.0, space * min(1.0, acceptance))
@@ -192,6 +194,10 @@ def _result(
         ms_per_variant=ms,
         failures=tuple(failures),
     )
+
+
+def _problem_text(variant: Variant) -> tuple[str, ...]:
+    return (variant.statement_html, *(p.prompt_html + "\n" + p.answer for p in variant.parts))
 
 
 def _check_variant(template: Template, variant: Variant, fail: Any) -> None:
