@@ -93,17 +93,20 @@ def missing_chain_factor(
             ratios.append(complex(e) / complex(a))
     if sum(r is not None for r in ratios) < 3:
         return None
-    args = expected.args
-    for mask in range(1, 2 ** len(args) - 1):
-        chosen = [arg for bit, arg in enumerate(args) if mask >> bit & 1]
-        if all(arg.is_number for arg in chosen):
-            continue
-        factor = sympy.Mul(*chosen)
-        if _matches_values(ratios, evaluator.values(factor)):
-            return Diagnosis(
-                f"Close: a factor of {sympy.sstr(factor)} is missing. "
-                "Did you forget the chain rule (the derivative of the inner function)?"
-            )
+    coefficient, rest = expected.as_coeff_Mul()
+    args = rest.args if rest.is_Mul else (rest,)
+    scales = {sympy.Integer(1), coefficient, abs(coefficient)}
+    for mask in range(1, 2 ** len(args)):
+        chosen = sympy.Mul(*(arg for bit, arg in enumerate(args) if mask >> bit & 1))
+        for scale in scales:
+            factor = sympy.Mul(scale, chosen)
+            if factor == expected or factor.is_number:
+                continue
+            if _matches_values(ratios, evaluator.values(factor)):
+                return Diagnosis(
+                    f"Close: a factor of {sympy.sstr(factor)} is missing. "
+                    "Did you forget the chain rule (the derivative of the inner function)?"
+                )
     return None
 
 
@@ -125,10 +128,20 @@ def constant_factor(
     ratio = _constant([a / e for e, a in pairs])
     if ratio is None or abs(ratio) < 1e-12 or abs(ratio - 1) < 1e-9 or abs(ratio + 1) < 1e-9:
         return None
+    inverse = 1 / ratio
+    if abs(inverse.imag) < 1e-9 and abs(inverse.real) > 1 and _is_whole(inverse.real):
+        return Diagnosis(
+            f"Your answer is missing a constant factor of {describe_number(inverse)} "
+            "(a chain-rule factor or a coefficient?)."
+        )
     return Diagnosis(
-        f"Your answer is off by a constant factor of {describe_number(ratio)}; "
-        "check the coefficients."
+        f"Your answer is off by a constant factor: it is {describe_number(ratio)} times "
+        "the correct one; check the coefficients."
     )
+
+
+def _is_whole(value: float) -> bool:
+    return abs(value - round(value)) <= 1e-9 * max(1.0, abs(value))
 
 
 def constant_term(
