@@ -150,6 +150,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "quizzes.tasks.grade_submission_task": {"queue": "grading"},
     "quizzes.tasks.sweep_stuck_submissions_task": {"queue": "default"},
+    "quizzes.tasks.refill_variant_pool_task": {"queue": "default"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 300)}
@@ -162,6 +163,10 @@ GRADING_MAX_TRIES = envint("GRADING_MAX_TRIES", 3)
 # The sweeper re-enqueues pending rows older than this, and reclaims rows stuck in grading.
 SWEEP_PENDING_AFTER_SECONDS = envint("SWEEP_PENDING_AFTER_SECONDS", 60)
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
+
+# Variants generated ahead per template version by the worker, so serving one never waits for the
+# generator. Off without a broker (the quickstart generates on demand).
+VARIANT_POOL_SIZE = envint("VARIANT_POOL_SIZE", 4 if REDIS_URL else 0)
 
 # Practice rules.
 MAX_ATTEMPTS_PER_PROBLEM = envint("MAX_ATTEMPTS_PER_PROBLEM", 5)

@@ -77,6 +77,25 @@ class TemplateVersion(models.Model):
         return f"{self.template.key} v{self.number}"
 
 
+class PreparedVariant(models.Model):
+    """A variant generated ahead of time (seed drawn with `secrets`), waiting to be served, so
+    that serving a problem never waits for the generator."""
+
+    template_version = models.ForeignKey(
+        TemplateVersion, on_delete=models.CASCADE, related_name="prepared_variants"
+    )
+    seed = models.BigIntegerField()
+    fingerprint = models.CharField(max_length=64, blank=True)
+    snapshot = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["template_version", "pk"]
+
+    def __str__(self) -> str:
+        return f"prepared {self.template_version_id} seed {self.seed}"
+
+
 class ItemState(models.Model):
     """What the platform has learned about a template (difficulty), for the adaptive engine."""
 

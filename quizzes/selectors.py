@@ -145,7 +145,12 @@ def problem_view(problem: Problem, *, reveal_solution: bool) -> dict[str, Any]:
     return view
 
 
+FINISHED = (Submission.Status.GRADED, Submission.Status.INVALID)
+
+
 def submission_view(submission: Submission) -> dict[str, Any]:
+    # Verdicts exist only once grading has finished; skip the query while it runs.
+    verdicts = submission.verdicts.all() if submission.status in FINISHED else []
     return {
         "id": submission.pk,
         "problem": submission.problem_id,
@@ -166,7 +171,7 @@ def submission_view(submission: Submission) -> dict[str, Any]:
                 "feedback": verdict.feedback,
                 "latex": verdict.latex,
             }
-            for verdict in submission.verdicts.all()
+            for verdict in verdicts
         },
     }
 

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from quizzes.models import Submission
 from quizzes.services.marking import grade_submission, release_submission, sweep_stuck_submissions
+from quizzes.services.variant_pool import refill_variant_pool
 
 RETRY_COUNTDOWN_SECONDS = 2
 
@@ -38,3 +39,9 @@ def sweep_stuck_submissions_task() -> dict[str, list[int]]:
     """Re-enqueue submissions left pending or stuck in grading; fail exhausted ones."""
     report = sweep_stuck_submissions()
     return {"requeued": list(report.requeued), "failed": list(report.failed)}
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def refill_variant_pool_task(version_id: int) -> int:
+    """Generate variants of one template version ahead of demand."""
+    return refill_variant_pool(version_id=version_id)

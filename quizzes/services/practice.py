@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from quizzes.models import Assignment, PracticeSession, Problem, ProblemTemplate
+from quizzes.services.variant_pool import enqueue_refill, pool_enabled, take_prepared_variant
 from quizzes.services.variants import generate_variant, variant_from_snapshot
 
 
@@ -17,18 +18,22 @@ class TemplateUnavailable(Exception):
     """The template has no version to serve (it was never synced or was retired)."""
 
 
+# Marking a session active is skipped when it was marked this recently (saves a write per problem).
+SESSION_TOUCH_SECONDS = 60
+
+
 def current_session(*, user: AbstractBaseUser) -> PracticeSession:
     """The user's open practice session, or a new one after a pause."""
     now = timezone.now()
-    idle_since = now - timedelta(minutes=settings.SESSION_IDLE_MINUTES)
-    updated = PracticeSession.objects.filter(
-        pk__in=PracticeSession.objects.filter(user_id=user.pk, last_activity_at__gte=idle_since)
-        .order_by("-last_activity_at")
-        .values("pk")[:1]
-    ).update(last_activity_at=now)
-    if updated:
-        return PracticeSession.objects.filter(user_id=user.pk).order_by("-last_activity_at")[0]
-    return PracticeSession.objects.create(user_id=user.pk, last_activity_at=now)
+    latest = PracticeSession.objects.filter(user_id=user.pk).order_by("-last_activity_at").first()
+    if latest is None or latest.last_activity_at < now - timedelta(
+        minutes=settings.SESSION_IDLE_MINUTES
+    ):
+        return PracticeSession.objects.create(user_id=user.pk, last_activity_at=now)
+    if latest.last_activity_at < now - timedelta(seconds=SESSION_TOUCH_SECONDS):
+        latest.last_activity_at = now
+        latest.save(update_fields=["last_activity_at"])
+    return latest
 
 
 def create_problem(
@@ -43,7 +48,12 @@ def create_problem(
     if version is None or not template.is_active:
         raise TemplateUnavailable(f"Template {template.key} has nothing to serve.")
     version.template = template
-    generated = generate_variant(version, seed)
+    generated = None
+    if seed is None and pool_enabled():
+        generated = take_prepared_variant(version=version)
+        enqueue_refill(version_id=version.pk)
+    if generated is None:
+        generated = generate_variant(version, seed)
     session = current_session(user=user)
     return Problem.objects.create(
         user_id=user.pk,

@@ -1,8 +1,10 @@
 import pytest
+from django.test import override_settings
 
-from quizzes.models import LearnerTopicState, Problem, ProblemTemplate, Topic
+from quizzes.models import LearnerTopicState, PreparedVariant, Problem, ProblemTemplate, Topic
 from quizzes.services.next_problem import NoProblemAvailable, choose_next_problem
-from quizzes.services.practice import create_another_problem, reveal_hint
+from quizzes.services.practice import create_another_problem, create_problem, reveal_hint
+from quizzes.services.variant_pool import refill_variant_pool
 from quizzes.services.variants import variant_from_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +73,34 @@ def test_hints_are_revealed_one_at_a_time_and_stop_at_the_last(make_problem, stu
         problem = reveal_hint(problem=problem)
         assert problem.hints_revealed == min(expected, total)
     assert Problem.objects.get(pk=problem.pk).hints_revealed == total
+
+
+@override_settings(VARIANT_POOL_SIZE=2)
+def test_a_prepared_variant_is_served_and_the_pool_is_topped_up(
+    synced, student_a, django_capture_on_commit_callbacks
+):
+    template = ProblemTemplate.objects.select_related("current_version").get(
+        key=synced.templates[0].id
+    )
+    version = template.current_version
+    assert refill_variant_pool(version_id=version.pk) == 2
+    prepared_seeds = set(
+        PreparedVariant.objects.filter(template_version=version).values_list("seed", flat=True)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        problem = create_problem(user=student_a, template=template)
+    assert problem.seed in prepared_seeds
+    assert variant_from_snapshot(problem.snapshot).seed == problem.seed
+    # The refill ran on commit: the pool is full again and never holds the served seed.
+    remaining = PreparedVariant.objects.filter(template_version=version)
+    assert remaining.count() == 2
+    assert problem.seed not in set(remaining.values_list("seed", flat=True))
+
+
+@override_settings(VARIANT_POOL_SIZE=2)
+def test_an_empty_pool_falls_back_to_generating_on_demand(synced, student_a):
+    template = ProblemTemplate.objects.select_related("current_version").get(
+        key=synced.templates[0].id
+    )
+    problem = create_problem(user=student_a, template=template)
+    assert variant_from_snapshot(problem.snapshot).seed == problem.seed
