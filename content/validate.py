@@ -25,7 +25,7 @@ from content.errors import ContentError
 from content.loader import load_bank
 from content.sampling import space_size
 from content.schema import Template
-from content.topics import BANK_DIR, TopicGraph
+from content.topics import BANK_DIR, TOPICS_FILE, TopicGraph
 from grading import BoundedMemoryError, BoundedTimeout, grade, run_bounded
 
 # A validation run draws seeds at random, so even a large space shows repeats; the template must
@@ -235,7 +235,13 @@ def _check_variant(template: Template, variant: Variant, fail: Any) -> None:
                 )
 
 
-def _coverage_failures(templates: Sequence[Template], graph: TopicGraph) -> list[Failure]:
+def _coverage_failures(
+    templates: Sequence[Template], graph: TopicGraph, topics_file: Path
+) -> list[Failure]:
+    try:
+        lines = topics_file.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
     failures = []
     for topic in graph:
         difficulties = {t.difficulty for t in templates if t.topic == topic.slug}
@@ -244,14 +250,28 @@ def _coverage_failures(templates: Sequence[Template], graph: TopicGraph) -> list
             failures.append(
                 Failure(
                     template="",
-                    path="content/bank/topics.toml",
-                    line=None,
+                    path=_display(topics_file),
+                    line=next(
+                        (
+                            n
+                            for n, text in enumerate(lines, 1)
+                            if f'"{topic.slug}"' in text and text.lstrip().startswith("slug")
+                        ),
+                        None,
+                    ),
                     seed=None,
                     message=f"topic `{topic.slug}` has {count} template(s) over {len(difficulties)} "
                     "difficulty level(s); it needs templates of at least two difficulties",
                 )
             )
     return failures
+
+
+def _display(file: Path) -> str:
+    try:
+        return str(file.resolve().relative_to(BANK_DIR.parent.parent))
+    except ValueError:
+        return str(file)
 
 
 def _validate_one(args: tuple[Template, int]) -> TemplateResult:
@@ -279,7 +299,10 @@ def validate_bank(
         results = tuple(_validate_one(item) for item in work)
     for result in results:
         failures.extend(result.failures)
-    bank_failures = _coverage_failures(bank.templates, bank.topics) if coverage else []
+    topics_path = (
+        Path(topics_file) if topics_file is not None else Path(bank_dir) / TOPICS_FILE.name
+    )
+    bank_failures = _coverage_failures(bank.templates, bank.topics, topics_path) if coverage else []
     failures.extend(bank_failures)
     return ValidationReport(
         seeds=seeds,

@@ -146,4 +146,3 @@ def test_the_bank_loads_and_spans_every_area_and_part_kind():
     for template in bank.templates:
         folder = Path(template.source_path).parent.name
         assert folder == bank.topics.by_slug[template.topic].area, template.source_path
-        assert template.hints and template.solution.strip() and template.mistakes, template.id

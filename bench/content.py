@@ -1,0 +1,91 @@
+"""Time variant generation per template: p50 and p90 ms per variant, slowest templates first.
+
+    .venv/bin/python bench/content.py [--seeds 40] [--validate 20]
+
+Each template is generated for seeds 1..N after one warm-up seed (so imports and first-call costs
+are not counted). The baseline, measured in the same run, is one template-level parse of a small
+expression: the ratio column says how many such parses a variant costs, which stays comparable
+across machines. `--validate N` also times the whole-bank validation at N seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sympy  # noqa: E402
+
+from content.engine import generate  # noqa: E402
+from content.loader import load_bank  # noqa: E402
+from content.validate import validate_bank  # noqa: E402
+from grading import parse  # noqa: E402
+
+TYPICAL_TARGET_MS = 2.0
+
+
+def baseline_ms(repeats: int = 200) -> float:
+    names = {"a": sympy.Integer(3), "s": sympy.Integer(2), "k": sympy.Integer(5)}
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        parse("(a - 1)*s + k", level="template", names=names)
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=40)
+    parser.add_argument("--validate", type=int, default=0, metavar="N")
+    args = parser.parse_args()
+
+    bank = load_bank()
+    base = baseline_ms()
+    rows = []
+    for template in bank.templates:
+        generate(template, 0)
+        timings = []
+        for seed in range(1, args.seeds + 1):
+            start = time.perf_counter()
+            generate(template, seed)
+            timings.append((time.perf_counter() - start) * 1000)
+        timings.sort()
+        p50 = statistics.median(timings)
+        p90 = timings[int(0.9 * (len(timings) - 1))]
+        rows.append((template.id, p50, p90))
+    rows.sort(key=lambda row: row[1], reverse=True)
+
+    width = max(len(row[0]) for row in rows)
+    print(f"baseline: one template-level parse = {base:.3f} ms (median of 200)")
+    print(f"{'template':<{width}}  {'p50 ms':>8}  {'p90 ms':>8}  {'p50/baseline':>12}")
+    for name, p50, p90 in rows:
+        print(f"{name:<{width}}  {p50:8.2f}  {p90:8.2f}  {p50 / base:12.1f}")
+    p50s = [row[1] for row in rows]
+    within = sum(1 for p in p50s if p <= TYPICAL_TARGET_MS)
+    print()
+    print(
+        f"{len(rows)} templates, {args.seeds} seeds each: median p50 {statistics.median(p50s):.2f} ms "
+        f"({statistics.median(p50s) / base:.1f}× baseline); {within}/{len(rows)} at or under "
+        f"{TYPICAL_TARGET_MS:g} ms"
+    )
+    print("slowest: " + ", ".join(f"{name} ({p50:.1f} ms)" for name, p50, _ in rows[:5]))
+
+    if args.validate:
+        start = time.perf_counter()
+        report = validate_bank(args.validate, coverage=False)
+        elapsed = time.perf_counter() - start
+        print(
+            f"validate --seeds {args.validate}: {len(report.results)} templates in {elapsed:.1f} s "
+            f"({elapsed / max(1, len(report.results)) * 1000:.0f} ms per template), "
+            + ("all passed" if report.ok else f"{len(report.failures)} failure(s)")
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
