@@ -337,15 +337,16 @@ def _assemble(
     path = template.source_path
 
     def placeholder(text: str) -> Value:
-        return evaluator.value(text, what="placeholder {{= " + text + "}}", line=None)
+        line = _source_line(template, text, template.line_of("statement"))
+        return evaluator.value(text, what="placeholder {{= " + text + "}}", line=line)
 
     def render(text: str, key: str) -> str:
         try:
             return render_markdown(text, values, placeholder)
         except _Rejected as rejected:
-            raise ContentError(rejected.reason, path=path, line=template.line_of(key)) from None
-        except ContentError as error:
-            raise ContentError(error.message, path=path, line=template.line_of(key)) from None
+            raise ContentError(
+                rejected.reason, path=path, line=rejected.line or template.line_of(key)
+            ) from None
 
     statement = render(template.statement, "statement")
     hints = tuple(render(hint, "hints") for hint in template.hints)
@@ -366,6 +367,14 @@ def _assemble(
         parts=parts,
         attempts=attempts,
     )
+
+
+def _source_line(template: Template, needle: str, default: int | None) -> int | None:
+    """The first line of the template file holding `needle` (where an author will look)."""
+    for number, line in enumerate(template.source_text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return default
 
 
 def _variant_part(

@@ -145,3 +145,14 @@ def test_every_bank_template_grades_its_own_answers_correct(template, seed):
         assert verdict.correct, (seed, part.key, verdict)
         for mistake in part.options["mistakes"]:
             assert not grade(part.kind, part.answer, mistake["answer"], part.options).correct
+
+
+def test_an_unknown_function_in_a_placeholder_points_at_its_line():
+    text = TEMPLATE.replace(
+        'statement = "Differentiate $f(x) = {{= a*x^2 + b*x}}$ where $b = {{b}}$."',
+        "statement = '''\nDifferentiate\n$f(x) = {{= a*x^2 + sqr(b)}}$.\n'''",
+    )
+    with pytest.raises(ContentError) as info:
+        generate(parse_template(text, path="t.toml"), 0)
+    assert info.value.line == 10
+    assert "did you mean `sqrt`?" in info.value.message
