@@ -141,6 +141,18 @@ def _unary(fn: Callable[[Expr], Basic]) -> Builder:
     return lambda args, ctx: fn(args[0])
 
 
+def absolute_value(x: Basic) -> Basic:
+    """|x|, with SymPy's Abs(Abs(...)) leftovers (from |-2|x||) collapsed, so that printing and
+    reading back gives the same object."""
+    value = sympy.Abs(x)
+    if not value.has(sympy.Abs):
+        return value
+    return value.replace(
+        lambda e: isinstance(e, sympy.Abs) and isinstance(e.args[0], sympy.Abs),
+        lambda e: e.args[0],
+    )
+
+
 def _log(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
     if len(args) == 2:
         return sympy.log(args[0], args[1])
@@ -188,7 +200,13 @@ _STUDENT = [
     _spec("log", (1, 2), _log, "natural logarithm; log(x, b) is the logarithm base b"),
     _spec("ln", (1, 1), _log, "natural logarithm"),
     _spec("sqrt", (1, 1), _unary(sympy.sqrt), "square root"),
-    _spec("abs", (1, 1), _unary(sympy.Abs), "absolute value, also |x|", head=sympy.Abs),
+    _spec(
+        "abs",
+        (1, 1),
+        lambda args, ctx: absolute_value(args[0]),
+        "absolute value, also |x|",
+        head=sympy.Abs,
+    ),
 ]
 
 

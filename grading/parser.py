@@ -68,7 +68,7 @@ from grading.errors import (
     ParseError,
     UnknownNameError,
 )
-from grading.functions import CallContext, FunctionSpec, functions_for_level
+from grading.functions import CallContext, FunctionSpec, absolute_value, functions_for_level
 from grading.lexer import Token, tokenize
 from grading.limits import (
     MAX_FUNCTION_ARGUMENTS,
@@ -636,7 +636,7 @@ class _Parser:
         if isinstance(inner, MatrixBase):
             raise EvaluationError("|v| of a vector is not defined here: use norm(v)", *inner_span)
         self.require_expression(inner, "|...|", inner_span)
-        return self.checked(lambda: sympy.Abs(inner), span)
+        return self.checked(lambda: absolute_value(inner), span)
 
     def parse_matrix(self) -> Basic:
         opener = self.advance()
@@ -941,7 +941,16 @@ class _Parser:
             raise EvaluationError(
                 f"`{spec.name}` cannot be computed for these arguments", *span
             ) from exc
+        self.check_real(result, span)
         return self.check_value(result, span)
+
+    def check_real(self, value: Basic, span: Span) -> None:
+        if not self.scope.allow_complex and value.has(S.ImaginaryUnit):
+            raise EvaluationError(
+                "this is not a real number, and complex numbers are not expected here",
+                *span,
+                code="not_real",
+            )
 
     def checked(self, build: Callable[[], Basic], span: Span, failure: str = "") -> Basic:
         try:
@@ -1069,7 +1078,9 @@ class _Parser:
             and exponent.is_extended_negative
         ):
             raise EvaluationError("division by zero", *span, code="undefined")
-        return self.checked(lambda: sympy.Pow(base_expr, exponent), span)
+        value = self.checked(lambda: sympy.Pow(base_expr, exponent), span)
+        self.check_real(value, span)
+        return value
 
     def matrix_power(self, base: MatrixBase, exponent: Expr, span: Span) -> Basic:
         if base.rows != base.cols:
