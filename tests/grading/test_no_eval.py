@@ -14,6 +14,8 @@ BANNED = re.compile(r"\b(?:sympify|parse_expr|eval|exec)\s*\(|\bS\(\s*[\"']")
 ALLOWED: dict[str, str] = {
     "tests/grading/test_no_eval.py": "defines and exercises the banned patterns",
     "tests/grading/hostile_corpus.py": "hostile inputs spelled as strings; the parser refuses them",
+    "tests/grading/test_checkers_api.py": "an injection attempt spelled as answer text; the test "
+    "asserts grading refuses it without side effects",
     "bench/grading.py": "the naive sympy baseline the grading benchmark compares against, run on "
     "the benchmark's own fixed corpus",
 }
