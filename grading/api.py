@@ -135,7 +135,7 @@ def preview(kind: str, text: str, options: Mapping[str, Any] | None = None) -> d
         return {"error": f"The grading options are malformed ({error}).", "position": None}
     if kind == "choice":
         return {"latex": "\\text{" + _escape_text(text.strip()[:200]) + "}"}
-    variables = () if kind == "number" else parsed_options.variables
+    variables = () if kind == "number" else (parsed_options.variables or ())
     try:
         value = parse(
             text, variables=variables, level="student", allow_complex=parsed_options.complex

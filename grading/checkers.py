@@ -26,7 +26,7 @@ from sympy.logic.boolalg import BooleanAtom
 
 from grading import feedback
 from grading.equivalence import NumericEvaluator, compare_scalars
-from grading.errors import MathInputError
+from grading.errors import MathInputError, UnknownNameError
 from grading.latex import to_latex
 from grading.options import GradingOptions
 from grading.parser import parse, parse_with_info
@@ -100,11 +100,12 @@ def _no_floats_message() -> Verdict:
 
 def _instructor_mistake(
     kind: str,
+    expected_text: str,
     answer: Any,
     options: GradingOptions,
     matches: Callable[[Any, Any], bool],
 ) -> feedback.Diagnosis | None:
-    variables = _variables_for(kind, options)
+    variables = _variables_for(kind, options, expected_text)
     for mistake in options.mistakes:
         try:
             wrong = _read_expected(mistake.answer, options, variables)
@@ -120,8 +121,50 @@ def _instructor_mistake(
     return None
 
 
-def _variables_for(kind: str, options: GradingOptions) -> tuple[str, ...]:
-    return () if kind == "number" else options.variables
+def _variables_for(kind: str, options: GradingOptions, expected_text: str = "") -> tuple[str, ...]:
+    if kind == "number":
+        return ()
+    if options.variables is not None:
+        return options.variables
+    return _infer_variables(expected_text, options.complex)
+
+
+# Multi-letter names read as one variable when a template did not declare its variables.
+_WHOLE_NAMES = frozenset(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi rho sigma tau "
+    "phi chi psi omega".split()
+)
+MAX_INFERRED_VARIABLES = 12
+
+
+@functools.lru_cache(maxsize=1024)
+def _infer_variables(expected_text: str, allow_complex: bool) -> tuple[str, ...]:
+    """The variables an expected answer uses, for options that do not list them.
+
+    The parser names each undeclared variable it meets; a multi-letter run that is not a Greek
+    letter (``wx``) is taken as single-letter variables, as a student would read it, and a single
+    letter other than f, g, h before a bracket (``x(x+1)``) is a variable too.
+    """
+    names: list[str] = []
+    for _ in range(MAX_INFERRED_VARIABLES):
+        try:
+            parse(expected_text, variables=names, level="template", allow_complex=allow_complex)
+        except UnknownNameError as error:
+            called = error.message.startswith("unknown function")
+            if not error.name.isalpha() or (
+                called and (len(error.name) > 1 or error.name in "fgh")
+            ):
+                break
+            pieces = [error.name] if error.name in _WHOLE_NAMES else list(error.name)
+            new = [piece for piece in pieces if piece not in names]
+            if not new:
+                break
+            names.extend(new)
+            continue
+        except MathInputError:
+            break
+        break
+    return tuple(names)
 
 
 def _wrong(diagnosis: feedback.Diagnosis | None, latex: str, message: str = "") -> Verdict:
@@ -193,7 +236,7 @@ def _is_factored(answer: sympy.Expr) -> bool:
 
 
 def check_expression(expected_text: str, answer_text: str, options: GradingOptions) -> Verdict:
-    variables = options.variables
+    variables = _variables_for("expression", options, expected_text)
     expected = _read_expected(expected_text, options, variables)
     if not _is_scalar(expected):
         raise AuthoringError("The expected answer is not a single expression.")
@@ -211,7 +254,9 @@ def check_expression(expected_text: str, answer_text: str, options: GradingOptio
             if problem is not None:
                 return graded(False, message=problem, feedback=(problem,), latex=latex)
         return graded(True, latex=latex)
-    diagnosis = _instructor_mistake("expression", answer, options, _scalars_equal(options))
+    diagnosis = _instructor_mistake(
+        "expression", expected_text, answer, options, _scalars_equal(options)
+    )
     if diagnosis is None and result.equal is False:
         diagnosis = feedback.diagnose_scalar(expected, answer, options)
     message = ""
@@ -308,7 +353,9 @@ def check_number(expected_text: str, answer_text: str, options: GradingOptions) 
         return _sigfig_verdict(expected, answer, reading, options.sigfigs, latex)
     if _within(expected, answer, options):
         return graded(True, latex=latex)
-    diagnosis = _instructor_mistake("number", reading.value, options, _numbers_equal(options))
+    diagnosis = _instructor_mistake(
+        "number", expected_text, reading.value, options, _numbers_equal(options)
+    )
     if diagnosis is None:
         tolerance = max(options.rtol or 0.0, NUMBER_RTOL)
         diagnosis = feedback.diagnose_number(
@@ -351,11 +398,12 @@ def _matrices_equal(options: GradingOptions) -> Callable[[Any, Any], bool]:
 
 
 def check_matrix(expected_text: str, answer_text: str, options: GradingOptions) -> Verdict:
-    expected_value = _read_expected(expected_text, options, options.variables)
+    variables = _variables_for("matrix", options, expected_text)
+    expected_value = _read_expected(expected_text, options, variables)
     expected = _as_matrix(expected_value)
     if expected is None:
         raise AuthoringError("The expected answer is not a matrix or vector.")
-    reading = _read_answer(answer_text, options, options.variables)
+    reading = _read_answer(answer_text, options, variables)
     latex = _latex(reading.value)
     answer = _as_matrix(reading.value)
     if answer is None:
@@ -374,14 +422,18 @@ def check_matrix(expected_text: str, answer_text: str, options: GradingOptions) 
                 False, message=feedback.TRANSPOSED, feedback=(feedback.TRANSPOSED,), latex=latex
             )
         message = feedback.wrong_shape(expected.shape, answer.shape)
-        diagnosis = _instructor_mistake("matrix", answer, options, _matrices_equal(options))
+        diagnosis = _instructor_mistake(
+            "matrix", expected_text, answer, options, _matrices_equal(options)
+        )
         if diagnosis is not None:
             return _wrong(diagnosis, latex)
         return graded(False, message=message, feedback=(message,), latex=latex)
     matches = _entry_matches(expected, answer, options)
     if all(matches):
         return graded(True, latex=latex)
-    diagnosis = _instructor_mistake("matrix", answer, options, _matrices_equal(options))
+    diagnosis = _instructor_mistake(
+        "matrix", expected_text, answer, options, _matrices_equal(options)
+    )
     if diagnosis is not None:
         return _wrong(diagnosis, latex)
     share = sum(matches) / len(matches)
@@ -451,13 +503,14 @@ def _sets_equal(options: GradingOptions) -> Callable[[Any, Any], bool]:
 
 
 def check_set(expected_text: str, answer_text: str, options: GradingOptions) -> Verdict:
-    expected_value = _read_expected(expected_text, options, options.variables)
+    variables = _variables_for("set", options, expected_text)
+    expected_value = _read_expected(expected_text, options, variables)
     expected = _as_elements(expected_value)
     if expected is None:
         if not _is_scalar(expected_value):
             raise AuthoringError("The expected answer is not a set.")
         expected = [expected_value]
-    reading = _read_answer(answer_text, options, options.variables)
+    reading = _read_answer(answer_text, options, variables)
     latex = _latex(reading.value)
     answer = _as_elements(reading.value)
     if answer is None:
@@ -469,7 +522,9 @@ def check_set(expected_text: str, answer_text: str, options: GradingOptions) -> 
     matched = _match_sets(expected, answer, options)
     if matched == len(expected) == len(answer):
         return graded(True, latex=latex)
-    diagnosis = _instructor_mistake("set", reading.value, options, _sets_equal(options))
+    diagnosis = _instructor_mistake(
+        "set", expected_text, reading.value, options, _sets_equal(options)
+    )
     if diagnosis is not None:
         return _wrong(diagnosis, latex)
     notes: list[str] = []
@@ -559,10 +614,11 @@ def _equations_equal(options: GradingOptions) -> Callable[[Any, Any], bool]:
 
 
 def check_equation(expected_text: str, answer_text: str, options: GradingOptions) -> Verdict:
-    expected = _read_expected(expected_text, options, options.variables)
+    variables = _variables_for("equation", options, expected_text)
+    expected = _read_expected(expected_text, options, variables)
     if not isinstance(expected, sympy.Equality):
         raise AuthoringError("The expected answer is not an equation.")
-    reading = _read_answer(answer_text, options, options.variables)
+    reading = _read_answer(answer_text, options, variables)
     latex = _latex(reading.value)
     answer = reading.value
     if isinstance(answer, BooleanAtom):
@@ -574,7 +630,9 @@ def check_equation(expected_text: str, answer_text: str, options: GradingOptions
         return _no_floats_message()
     if _equations_equal(options)(expected, answer):
         return graded(True, latex=latex)
-    diagnosis = _instructor_mistake("equation", answer, options, _equations_equal(options))
+    diagnosis = _instructor_mistake(
+        "equation", expected_text, answer, options, _equations_equal(options)
+    )
     return _wrong(diagnosis, latex)
 
 

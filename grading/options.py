@@ -42,7 +42,8 @@ class GradingOptions:
     rtol: float | None = None
     atol: float | None = None
     sigfigs: int | None = None
-    variables: tuple[str, ...] = ()
+    # None: not declared, so the checkers take the names the expected answer uses.
+    variables: tuple[str, ...] | None = None
     assume: Assumption = "real"
     allow_floats: bool = True
     form: Form | None = None
