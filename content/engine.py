@@ -321,10 +321,19 @@ def generate(template: Template, seed: int, *, max_attempts: int = MAX_ATTEMPTS)
             rejections[(rejected.reason, rejected.line)] += 1
     if values is None:
         (reason, line), count = rejections.most_common(1)[0]
+        if count == max_attempts:
+            advice = (
+                "every draw failed the same way, so the expression or condition itself is "
+                "probably wrong; if it fails only for some values, exclude those values"
+            )
+        else:
+            advice = (
+                "widen the parameter ranges or build the property into a parameter kind "
+                "instead of filtering for it"
+            )
         raise ContentError(
             f"no valid values in {max_attempts} draws for seed {seed} (acceptance rate 0%); "
-            f"most often ({count}×): {reason}. Widen the parameter ranges or build the property "
-            "into a parameter kind instead of filtering for it",
+            f"most often ({count}×): {reason}. {advice.capitalize()}",
             path=template.source_path,
             line=line,
         )
