@@ -492,9 +492,26 @@ def _piecewise(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
     pairs = [(args[k + 1], args[k]) for k in range(0, len(args) - 1, 2)]
     if len(args) % 2 == 1:
         pairs.append((args[-1], sympy.true))
-    for value, _condition in pairs:
+    for value, condition in pairs:
+        # A Symbol is also a SymPy Boolean, hence the Expr checks.
+        if not isinstance(condition, sympy.logic.boolalg.Boolean) or isinstance(condition, Expr):
+            raise _fail("`piecewise` and `if` need a comparison such as a < b as each condition")
+        if isinstance(value, sympy.logic.boolalg.Boolean) and not isinstance(value, Expr):
+            raise _fail("`piecewise` and `if` need values, not comparisons, after each condition")
+    # Conditions that are already decided pick their value now, which also lets the values be
+    # matrices; a condition with variables in it keeps a symbolic Piecewise of expressions.
+    undecided: list[tuple[Basic, Basic]] = []
+    for value, condition in pairs:
+        if condition is sympy.false:
+            continue
+        if condition is sympy.true and not undecided:
+            return value
+        undecided.append((value, condition))
+    if not undecided:
+        raise _fail("no condition of this `piecewise` holds and there is no otherwise value")
+    for value, _condition in undecided:
         _scalar("piecewise", value)
-    return sympy.Piecewise(*pairs)
+    return sympy.Piecewise(*undecided)
 
 
 def _if(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
@@ -641,11 +658,19 @@ _TEMPLATE_ONLY = [
         (2, 50),
         _piecewise,
         "piecewise(c1, v1, ..., otherwise)",
+        arguments="any",
         relations=True,
         head=sympy.Piecewise,
         print_name="piecewise",
     ),
-    _spec("if", (3, 3), _if, "if(condition, a, b)", relations=True),
+    _spec(
+        "if",
+        (3, 3),
+        _if,
+        "if(condition, a, b); a and b may be matrices when the condition has no variables",
+        arguments="any",
+        relations=True,
+    ),
 ]
 
 STUDENT_FUNCTIONS: Mapping[str, FunctionSpec] = MappingProxyType({f.name: f for f in _STUDENT})
