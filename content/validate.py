@@ -288,7 +288,18 @@ def validate_bank(
 ) -> ValidationReport:
     """Validate every template of the bank over seeds 0..seeds-1 (see the module docstring)."""
     start = time.perf_counter()
-    bank = load_bank(bank_dir, topics_file=topics_file, strict=False)
+    try:
+        bank = load_bank(bank_dir, topics_file=topics_file, strict=False)
+    except ContentError as error:
+        # Without a topic graph nothing else can be judged: report it alone.
+        failure = Failure("", error.path, error.line, None, error.message)
+        return ValidationReport(
+            seeds=seeds,
+            topics=0,
+            results=(),
+            failures=(failure,),
+            elapsed_s=time.perf_counter() - start,
+        )
     failures = [Failure("", error.path, error.line, None, error.message) for error in bank.errors]
     workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     work = [(template, seeds) for template in bank.templates]

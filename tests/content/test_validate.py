@@ -128,3 +128,16 @@ def test_the_example_bank_passes_every_template_check():
     report = validate_bank(8, bank_dir=BANK_DIR, coverage=False)
     assert report.ok, "\n".join(str(f) for f in report.failures)
     assert len(report.results) >= 12
+
+
+def test_a_cyclic_topic_graph_is_a_located_failure_not_a_crash(tmp_path):
+    (tmp_path / "topics.toml").write_text(
+        '[[topics]]\nslug = "a"\ntitle = "A"\narea = "calculus"\nprerequisites = ["b"]\n\n'
+        '[[topics]]\nslug = "b"\ntitle = "B"\narea = "calculus"\nprerequisites = ["a"]\n'
+    )
+    out = io.StringIO()
+    assert run_validation(2, True, out, bank_dir=tmp_path) == 1
+    failures = json.loads(out.getvalue())["failures"]
+    assert len(failures) == 1
+    assert failures[0]["path"].endswith("topics.toml") and failures[0]["line"] in (2, 8)
+    assert "cycle" in failures[0]["message"]
