@@ -25,7 +25,7 @@ from sympy.core.parameters import global_parameters
 from sympy.logic.boolalg import BooleanAtom
 
 from grading import feedback
-from grading.equivalence import NumericEvaluator, compare_scalars
+from grading.equivalence import NumericEvaluator, compare_scalars, zero_sets_agree
 from grading.errors import MathInputError, UnknownNameError
 from grading.latex import to_latex
 from grading.options import GradingOptions
@@ -570,7 +570,10 @@ def _solutions_satisfy(source: sympy.Expr, target: sympy.Expr, options: GradingO
     if not symbols:
         return False
     variable = symbols[-1]
-    solutions = sympy.solve(source, variable, dict=False)
+    try:
+        solutions = sympy.solve(source, variable, dict=False)
+    except (NotImplementedError, ValueError, TypeError):
+        return False
     if not solutions or not isinstance(solutions, list):
         return False
     for solution in solutions:
@@ -600,11 +603,17 @@ def _equations_equal(options: GradingOptions) -> Callable[[Any, Any], bool]:
             return bool(_proportional(p1, p2, options))
         if d1.free_symbols != d2.free_symbols:
             return False
+        numeric = zero_sets_agree(d1, d2, options)
+        if numeric is not None:
+            return numeric
         if len(d1.free_symbols) == 1:
             variable = next(iter(d1.free_symbols))
             domain = sympy.S.Complexes if options.complex else sympy.S.Reals
-            s1 = sympy.solveset(d1, variable, domain)
-            s2 = sympy.solveset(d2, variable, domain)
+            try:
+                s1 = sympy.solveset(d1, variable, domain)
+                s2 = sympy.solveset(d2, variable, domain)
+            except (NotImplementedError, ValueError, TypeError):
+                return False
             if isinstance(s1, sympy.FiniteSet) and isinstance(s2, sympy.FiniteSet):
                 return _sets_equal(options)(s1, s2)
             return bool(s1 == s2)

@@ -444,6 +444,21 @@ class NumericEvaluator:
             raise _NeedsPrecision
         return value
 
+    def float_at(self, expr: sympy.Basic, point: Sequence[float]) -> float | None:
+        """A real float value at an arbitrary point; None when undefined or not representable."""
+        compiled = self._compiled(expr)
+        if compiled.float_form is None:
+            return None
+        try:
+            value = compiled.float_form(point)
+        except (_Undefined, _NeedsPrecision, ValueError, ZeroDivisionError, OverflowError):
+            return None
+        except TypeError:
+            return None
+        if isinstance(value, complex) or not math.isfinite(value):
+            return None
+        return float(value)
+
     def mp_value(self, expr: sympy.Basic, index: int) -> Value | None:
         compiled = self._compiled(expr)
         point = self._mp_points[index]
@@ -618,3 +633,80 @@ def _defined(evaluator: NumericEvaluator, expr: sympy.Basic, index: int) -> bool
         return evaluator.float_value(expr, index) is not None
     except _NeedsPrecision:
         return evaluator.mp_value(expr, index) is not None
+
+
+ROOT_GRID = 48
+ROOT_TRIALS = 8
+MIN_ROOTS = 4
+
+
+def _bisect(function: Callable[[float], float | None], low: float, high: float) -> float | None:
+    f_low = function(low)
+    if f_low is None:
+        return None
+    for _ in range(60):
+        middle = (low + high) / 2
+        f_middle = function(middle)
+        if f_middle is None:
+            return None
+        if f_middle == 0:
+            return middle
+        if (f_middle > 0) == (f_low > 0):
+            low, f_low = middle, f_middle
+        else:
+            high = middle
+    return (low + high) / 2
+
+
+def zero_sets_agree(first: sympy.Expr, second: sympy.Expr, options: GradingOptions) -> bool | None:
+    """Whether ``first = 0`` and ``second = 0`` have the same real solutions, judged numerically.
+
+    Along lines through random points (all variables fixed but one), sign changes of one side are
+    bisected to a root, and the other side must vanish there too; this is tried both ways. A root
+    of one where the other is clearly nonzero refutes; enough shared roots and no refutation
+    confirm; otherwise None (for example when neither side changes sign).
+    """
+    symbols = tuple(sorted(first.free_symbols | second.free_symbols, key=lambda s: s.name))
+    if not symbols or options.complex:
+        return None
+    evaluator = NumericEvaluator(symbols, options)
+    anchors = sample_points(symbols, options, ROOT_TRIALS, salt=7)
+    shared = 0
+    for source, target in ((first, second), (second, first)):
+        for trial, anchor in enumerate(anchors):
+            axis = trial % len(symbols)
+            bounds = options.domain_of(symbols[axis].name)
+            low, high = (
+                bounds if bounds else ((0.05, 4.0) if options.assume == "positive" else (-4.0, 4.0))
+            )
+
+            def along(t: float, base: Sequence[Value] = anchor, i: int = axis) -> list[float]:
+                point = [float(v.real) if isinstance(v, complex) else float(v) for v in base]
+                point[i] = t
+                return point
+
+            def source_at(t: float, side: sympy.Expr = source) -> float | None:
+                return evaluator.float_at(side, along(t))
+
+            grid = [low + (high - low) * k / ROOT_GRID for k in range(ROOT_GRID + 1)]
+            values = [source_at(t) for t in grid]
+            for k in range(ROOT_GRID):
+                a, b = values[k], values[k + 1]
+                if a is None or b is None or (a > 0) == (b > 0) or a == 0:
+                    continue
+                root = _bisect(source_at, grid[k], grid[k + 1])
+                if root is None:
+                    continue
+                source_scale = max(abs(a), abs(b), 1e-300)
+                if abs(source_at(root) or 0.0) > 1e-6 * source_scale:
+                    continue  # a pole, not a root
+                residual = evaluator.float_at(target, along(root))
+                neighbour = evaluator.float_at(target, along(grid[k]))
+                if residual is None or neighbour is None:
+                    continue
+                scale = max(abs(neighbour), 1.0)
+                if abs(residual) > 1e-4 * scale:
+                    return False
+                if abs(residual) <= 1e-7 * scale:
+                    shared += 1
+    return True if shared >= MIN_ROOTS else None
