@@ -101,19 +101,24 @@ def test_verdict_to_dict_has_the_contract_fields() -> None:
     assert data["elapsed_ms"] > 0
 
 
-def test_a_timeout_is_a_verdict_and_never_cached(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
+def check_forever(*args: object) -> None:
+    while True:
+        pass
 
-    class SlowPool:
-        def run(self, *args: object, **kwargs: object) -> Outcome:
-            calls.append(1)
-            return Outcome("timeout", elapsed_ms=2500.0)
 
-    monkeypatch.setattr(api, "get_pool", lambda: SlowPool())
-    first = grading.grade("expression", "x", "x^2", {"variables": ["x"]})
-    second = grading.grade("expression", "x", "x^2", {"variables": ["x"]})
-    assert first.status == second.status == "timeout"
-    assert len(calls) == 2
+def test_a_timeout_is_a_verdict_within_budget_and_never_cached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GRADING_CPU_SECONDS", "0.5")
+    monkeypatch.setattr(api, "check_answer", check_forever)
+    for _ in range(2):
+        started = time.monotonic()
+        verdict = grading.grade("expression", "x", "x^2", {"variables": ["x"]})
+        assert verdict.status == "timeout"
+        assert not verdict.correct and verdict.score == 0.0
+        assert 0.4 < time.monotonic() - started < 2.0
+    monkeypatch.undo()
+    assert grading.grade("expression", "x", "x^2", {"variables": ["x"]}).status == "graded"
 
 
 def test_a_child_that_runs_out_of_memory_is_reported_as_too_large(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -141,3 +142,23 @@ def test_round_trip_overhead_is_small() -> None:
         run_bounded(add, number, 1)
     per_call_ms = (time.perf_counter() - started) * 1000 / 200
     assert per_call_ms < 5
+
+
+def test_threads_share_the_pool_safely() -> None:
+    results: dict[int, list[int]] = {}
+
+    def worker(offset: int) -> None:
+        results[offset] = [run_bounded(add, offset, n) for n in range(20)]
+
+    threads = [threading.Thread(target=worker, args=(100 * k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == {100 * k: [100 * k + n for n in range(20)] for k in range(4)}
+
+
+def test_a_job_with_its_own_memory_budget_gets_its_own_child() -> None:
+    assert run_bounded(add, 1, 2, memory_mb=256) == 3
+    with pytest.raises((BoundedMemoryError, BoundedTimeout)):
+        run_bounded(allocate_gigabytes, 1, memory_mb=256)
