@@ -11,6 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -25,6 +26,7 @@ from grading import MathInputError, parse, to_text
 from grading.errors import EvaluationError
 
 MAX_ATTEMPTS = 200
+PARSE_CACHE_SIZE = 16384
 # Stored answers keep 12 significant digits: far inside any tolerance, free of float noise.
 STORED_DIGITS = 12
 Value: TypeAlias = sympy.Basic
@@ -126,6 +128,20 @@ def is_finite_value(value: object) -> bool:
     return True
 
 
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def parse_bound(
+    text: str, variables: tuple[str, ...], bound: tuple[tuple[str, Value], ...]
+) -> Value:
+    """Parse template text with these names bound; remembered across seeds.
+
+    Parsing is a pure function of the text, the variables and the values of the names the text
+    can refer to. Every bound name whose spelling occurs in the text is part of the key (a superset
+    of the names it uses, even when the parser splits `ab` into `a*b`), so an expression that
+    depends on two small parameters is computed once per pair of values, not once per variant.
+    """
+    return parse(text, variables=variables, level="template", names=dict(bound))
+
+
 class _Evaluator:
     """Parses template-language text with the variant's names bound; errors point at the file."""
 
@@ -150,9 +166,8 @@ class _Evaluator:
 
     def _parse(self, text: str, *, what: str, line: int | None) -> Value:
         try:
-            result = parse(
-                text, variables=self.template.variables, level="template", names=self.values
-            )
+            bound = tuple(sorted((n, v) for n, v in self.values.items() if n in text))
+            result = parse_bound(text, self.template.variables, bound)
         except EvaluationError as exc:
             # Division by zero, a singular matrix, ...: these values, not the text, are at fault.
             raise _Rejected(f"{what}: {exc.message} (in `{text}`)", line) from None
