@@ -200,6 +200,12 @@ _STUDENT = [
     _spec("log", (1, 2), _log, "natural logarithm; log(x, b) is the logarithm base b"),
     _spec("ln", (1, 1), _log, "natural logarithm"),
     _spec("sqrt", (1, 1), _unary(sympy.sqrt), "square root"),
+    # SymPy rewrites some results with these (|exp(x)| is exp(re(x)) for a complex x), so they
+    # are readable wherever such a result may be printed and read back.
+    _elementary("re", sympy.re, "real part"),
+    _elementary("im", sympy.im, "imaginary part"),
+    _elementary("conjugate", sympy.conjugate, "complex conjugate"),
+    _elementary("arg", sympy.arg, "argument (angle) of a complex number"),
     _spec(
         "abs",
         (1, 1),

@@ -58,7 +58,6 @@ from typing import Literal
 
 import sympy
 from sympy import Basic, Expr, Float, ImmutableMatrix, Integer, Rational, S, Symbol
-from sympy.core.parameters import distribute
 from sympy.matrices import MatrixBase
 
 from grading.errors import (
@@ -170,8 +169,7 @@ def parse_with_info(
     tokens = _split_names(tokens, scope, max_tokens)
     parser = _Parser(tokens, scope)
     try:
-        with distribute(False):
-            value = parser.parse_top()
+        value = parser.parse_top()
     except RecursionError:
         raise InputTooLarge("the expression is nested too deeply", 0, len(text)) from None
     numeric_text = _numeric_literal_text(tokens)
@@ -993,7 +991,7 @@ class _Parser:
         if isinstance(value, MatrixBase):
             return ImmutableMatrix(-value)
         expr = self.require_expression(value, "arithmetic", span)
-        return self.checked(lambda: sympy.Mul(S.NegativeOne, expr), span)
+        return self.checked(lambda: multiply([S.NegativeOne, expr]), span)
 
     def combine_sum(self, terms: list[Basic], span: Span) -> Basic:
         matrices = [t for t in terms if isinstance(t, MatrixBase)]
@@ -1040,7 +1038,7 @@ class _Parser:
         if digits > MAX_RESULT_DIGITS:
             raise InputTooLarge(f"this product has more than {MAX_RESULT_DIGITS} digits", *span)
         args = [sympy.Pow(v, S.NegativeOne) if divide else v for v, divide, _ in factors]
-        return self.checked(lambda: sympy.Mul(*args), span)
+        return self.checked(lambda: multiply(args), span)
 
     def matrix_product(self, factors: list[tuple[Basic, bool, Span]], span: Span) -> Basic:
         total = factors[0][0]
@@ -1143,6 +1141,29 @@ class _Parser:
             ">=": sympy.Ge,
         }[op.text]
         return self.checked(lambda: relation(left, right), span, "these values cannot be compared")
+
+
+def multiply(factors: list[Expr]) -> Expr:
+    """The product of ``factors``, keeping a number times a sum as typed: ``2(x+1)`` stays
+    ``2*(x + 1)`` and ``-(x+1)`` stays ``-(x + 1)`` where SymPy would distribute the number.
+
+    The kept form is the unevaluated Mul that SymPy's own Add builds for such terms, so it prints
+    and compares like any other expression. (SymPy's global ``distribute`` switch would do the same
+    but clears SymPy's cache each time it is flipped, which makes every later parse slow.)
+    """
+    value = sympy.Mul(*factors)
+    if not value.is_Add:
+        return value
+    coefficient: Expr = S.One
+    rest: list[Expr] = []
+    for factor in factors:
+        number, term = factor.as_coeff_Mul()
+        coefficient = coefficient * number
+        rest.append(term)
+    remainder = sympy.Mul(*rest)
+    if remainder.is_Add and coefficient.is_Number and coefficient.is_finite and coefficient != 1:
+        return sympy.Mul(coefficient, remainder, evaluate=False)
+    return value
 
 
 def _exact_decimal(text: str) -> Rational:
