@@ -5,6 +5,9 @@ allow for staff and for the owner once a submission of theirs has been graded.""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,15 +15,64 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from quizzes.models import LearnerTopicState, Problem, Submission, Topic
+from quizzes.models import LearnerTopicState, Problem, ProblemTemplate, Submission, Topic
 from quizzes.services.variants import variant_from_snapshot
+
+# The topic graph and the servable templates change only when the bank is synced; each process
+# keeps them this long (sync_content clears its own process's copy at once).
+CATALOG_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Topics in graph order (prerequisites loaded) and the active templates of each topic (with
+    their current version and topic loaded). Shared read-only between requests."""
+
+    topics: tuple[Topic, ...]
+    templates_by_topic: Mapping[int, tuple[ProblemTemplate, ...]]
+    loaded_at: float
+
+
+_catalog_lock = threading.Lock()
+_catalog: list[Catalog] = []
+
+
+def load_catalog() -> Catalog:
+    topics = tuple(Topic.objects.prefetch_related("prerequisites"))
+    by_id = {topic.pk: topic for topic in topics}
+    templates: dict[int, list[ProblemTemplate]] = {}
+    for template in ProblemTemplate.objects.filter(
+        is_active=True, current_version__isnull=False
+    ).select_related("current_version"):
+        template.topic = by_id[template.topic_id]
+        templates.setdefault(template.topic_id, []).append(template)
+    return Catalog(
+        topics=topics,
+        templates_by_topic={key: tuple(value) for key, value in templates.items()},
+        loaded_at=time.monotonic(),
+    )
+
+
+def catalog() -> Catalog:
+    """The cached catalog, reloaded when older than CATALOG_SECONDS (three queries then)."""
+    current = _catalog[0] if _catalog else None
+    if current is None or time.monotonic() - current.loaded_at > CATALOG_SECONDS:
+        current = load_catalog()
+        with _catalog_lock:
+            _catalog[:] = [current]
+    return current
+
+
+def forget_catalog() -> None:
+    with _catalog_lock:
+        _catalog.clear()
 
 
 @dataclass(frozen=True)
 class TopicMap:
     """Topics in graph order with a user's state: mastery by topic id and the unlocked ids."""
 
-    topics: list[Topic]
+    topics: tuple[Topic, ...]
     states: dict[int, LearnerTopicState]
     unlocked: set[int]
 
@@ -30,8 +82,8 @@ class TopicMap:
 
 
 def topic_map(*, user: AbstractBaseUser) -> TopicMap:
-    """Three queries whatever the number of topics."""
-    topics = list(Topic.objects.prefetch_related("prerequisites"))
+    """One query (the user's states) on top of the cached catalog."""
+    topics = catalog().topics
     states = {state.topic_id: state for state in LearnerTopicState.objects.filter(user_id=user.pk)}
     threshold = settings.UNLOCK_MASTERY
     unlocked = set()
@@ -63,11 +115,11 @@ def topics_with_mastery(*, user: AbstractBaseUser) -> list[dict[str, Any]]:
 def progress_of(*, user: AbstractBaseUser) -> dict[str, Any]:
     states = {s.topic_id: s for s in LearnerTopicState.objects.filter(user_id=user.pk)}
     rows = []
-    for topic_id, slug in Topic.objects.values_list("pk", "slug"):
-        state = states.get(topic_id)
+    for topic in catalog().topics:
+        state = states.get(topic.pk)
         rows.append(
             {
-                "slug": slug,
+                "slug": topic.slug,
                 "mastery": round(state.mastery, 4) if state else 0.0,
                 "attempts": state.attempts if state else 0,
                 "correct": state.correct if state else 0,

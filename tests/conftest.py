@@ -194,3 +194,13 @@ def wrong_answers(problem: Any) -> dict[str, str]:
 
 def unparsable_answers(problem: Any) -> dict[str, str]:
     return {key: "2 + * 3" for key in right_answers(problem)}
+
+
+@pytest.fixture(autouse=True)
+def fresh_catalog() -> Any:
+    """Each test's database starts empty: never serve a catalog cached by an earlier test."""
+    from quizzes.selectors import forget_catalog
+
+    forget_catalog()
+    yield
+    forget_catalog()

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from quizzes.models import ItemState, ProblemTemplate, TemplateVersion, Topic
+from quizzes.selectors import forget_catalog
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def sync_content(*, bank: Any = None) -> SyncReport:
 
     gone = [key for key, template in stored.items() if key not in seen and template.is_active]
     ProblemTemplate.objects.filter(key__in=gone).update(is_active=False)
+    forget_catalog()
     return SyncReport(
         topics=len(topics),
         created=tuple(created),

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 import grading
@@ -140,11 +141,9 @@ def store_verdicts(*, submission: Submission, results: list[tuple[Any, Any]]) ->
             attempts_used=F("attempts_used") - 1
         )
         return status
-    Problem.objects.filter(pk=problem.pk).filter(
-        Q(best_score__isnull=True) | Q(best_score__lt=score)
-    ).update(best_score=score)
-    Problem.objects.filter(pk=problem.pk, solution_unlocked_at__isnull=True).update(
-        solution_unlocked_at=now
+    Problem.objects.filter(pk=problem.pk).update(
+        best_score=Greatest(Coalesce("best_score", Value(0.0)), Value(score)),
+        solution_unlocked_at=Coalesce("solution_unlocked_at", Value(now)),
     )
     record_graded_attempt(
         user_id=submission.user_id,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from quizzes.models import Problem, ProblemTemplate, Topic
-from quizzes.selectors import topic_map
+from quizzes.models import Problem
+from quizzes.selectors import catalog, topic_map
 from quizzes.services.practice import create_problem
 
 
@@ -22,31 +22,30 @@ class NoProblemAvailable(Exception):
 
 def choose_next_problem(*, user: AbstractBaseUser, topic_slug: str | None = None) -> Problem:
     """Create and return the next problem for `user` (in `topic_slug` when given)."""
-    active = ProblemTemplate.objects.filter(is_active=True, current_version__isnull=False)
+    served = catalog()
     if topic_slug is not None:
-        topic_ids = list(Topic.objects.filter(slug=topic_slug).values_list("pk", flat=True))
-        if not topic_ids:
+        topic = next((t for t in served.topics if t.slug == topic_slug), None)
+        if topic is None:
             raise NoProblemAvailable(f"There is no topic {topic_slug!r}.")
-        topic_id = topic_ids[0]
     else:
         mapped = topic_map(user=user)
-        servable = set(active.values_list("topic_id", flat=True).distinct())
-        candidates = [t for t in mapped.topics if t.pk in mapped.unlocked and t.pk in servable]
-        if not candidates:
-            candidates = [t for t in mapped.topics if t.pk in servable]
+        servable = [t for t in mapped.topics if t.pk in served.templates_by_topic]
+        candidates = [t for t in servable if t.pk in mapped.unlocked] or servable
         if not candidates:
             raise NoProblemAvailable("The content bank is empty; run `manage.py sync_content`.")
         # min() keeps the first of equals, so ties go to the earlier topic in the graph.
-        topic_id = min(candidates, key=lambda t: mapped.mastery(t.pk)).pk
+        topic = min(candidates, key=lambda t: mapped.mastery(t.pk))
 
-    templates = list(
-        active.filter(topic_id=topic_id)
-        .select_related("current_version")
-        .annotate(seen=Count("problems", filter=Q(problems__user_id=user.pk)))
-        .order_by("seen", "difficulty")
-    )
+    templates = served.templates_by_topic.get(topic.pk, ())
     if not templates:
         raise NoProblemAvailable("This topic has no problems yet.")
-    least_seen = [t for t in templates if t.seen == templates[0].seen]
+    seen = dict(
+        Problem.objects.filter(user_id=user.pk, template_id__in=[t.pk for t in templates])
+        .values("template_id")
+        .annotate(n=Count("pk"))
+        .values_list("template_id", "n")
+    )
+    fewest = min(seen.get(t.pk, 0) for t in templates)
+    least_seen = [t for t in templates if seen.get(t.pk, 0) == fewest]
     template = least_seen[secrets.randbelow(len(least_seen))]
     return create_problem(user=user, template=template)

@@ -59,7 +59,7 @@ def create_problem(
         user_id=user.pk,
         template=template,
         template_version=version,
-        topic_id=template.topic_id,
+        topic=template.topic,
         seed=generated.seed,
         fingerprint=generated.fingerprint[:64],
         snapshot=generated.snapshot,

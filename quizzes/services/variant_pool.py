@@ -6,8 +6,10 @@ problems are generated on demand."""
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from quizzes.models import PreparedVariant, TemplateVersion
 from quizzes.services.variants import GeneratedVariant, generate_variant
@@ -17,15 +19,32 @@ def pool_enabled() -> bool:
     return settings.VARIANT_POOL_SIZE > 0
 
 
+# One statement on PostgreSQL: lock the oldest free row (skipping rows another request holds),
+# delete it and hand it back.
+TAKE_ONE_SQL = """
+DELETE FROM quizzes_preparedvariant
+WHERE id = (
+    SELECT id FROM quizzes_preparedvariant WHERE template_version_id = %s
+    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+)
+RETURNING seed, fingerprint, snapshot
+"""
+
+
 def take_prepared_variant(*, version: TemplateVersion) -> GeneratedVariant | None:
     """Remove and return one prepared variant of `version`, or None when the pool is empty."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(TAKE_ONE_SQL, [version.pk])
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        seed, fingerprint, snapshot = found
+        if isinstance(snapshot, str | bytes):
+            snapshot = json.loads(snapshot)
+        return GeneratedVariant(seed=seed, fingerprint=fingerprint, snapshot=snapshot)
     with transaction.atomic():
-        row = (
-            PreparedVariant.objects.select_for_update(skip_locked=True)
-            .filter(template_version_id=version.pk)
-            .order_by("pk")
-            .first()
-        )
+        row = PreparedVariant.objects.filter(template_version_id=version.pk).order_by("pk").first()
         if row is None:
             return None
         row.delete()

@@ -18,12 +18,12 @@ def busy_student(student_a, make_problem, synced, django_capture_on_commit_callb
     return student_a
 
 
-# token lookup (+ staff check where staff may read others' rows) + the endpoint's own reads
+# Token lookup + the endpoint's own reads (+ three for the topic catalog, loaded cold here).
 @pytest.mark.parametrize(
     ("url", "budget"),
     [
-        ("/api/v1/topics", 4),
-        ("/api/v1/progress", 3),
+        ("/api/v1/topics", 5),
+        ("/api/v1/progress", 5),
         ("/api/v1/attempts", 3),
         ("/api/v1/submissions/{submission}", 4),
         ("/api/v1/problems/{problem}", 5),
@@ -42,5 +42,7 @@ def test_listing_queries_are_bounded(
 def test_next_problem_queries_do_not_grow_with_history(
     client_a, busy_student, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(12):
+    client_a.post("/api/v1/practice/next", {}, format="json")  # loads the topic catalog
+    # token, learner states, seen counts, session, insert; a session touch at most once a minute
+    with django_assert_max_num_queries(6):
         assert client_a.post("/api/v1/practice/next", {}, format="json").status_code == 200
