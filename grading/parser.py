@@ -239,7 +239,7 @@ class _Scope:
         decimals: Decimals,
     ) -> _Scope:
         declared = frozenset(variables)
-        bound = dict(names or {})
+        bound = {name: _as_value(name, value) for name, value in (names or {}).items()}
         for name in (*declared, *bound):
             if not isinstance(name, str) or not _NAME_PATTERN.match(name):
                 raise MathInputError(
@@ -283,6 +283,19 @@ class _Scope:
             and name not in self.variables
             and name not in self.constants
         )
+
+
+def _as_value(name: str, value: object) -> Basic:
+    """A bound value as a SymPy object; plain Python numbers are accepted for convenience."""
+    if isinstance(value, Basic):
+        return value
+    if isinstance(value, bool):
+        return sympy.true if value else sympy.false
+    if isinstance(value, int):
+        return Integer(value)
+    if isinstance(value, float):
+        return Float(repr(value), precision=FLOAT_PRECISION_BITS)
+    raise TypeError(f"the value bound to `{name}` must be a SymPy object or a number")
 
 
 def _check_bracket_depth(tokens: list[Token]) -> None:
@@ -570,7 +583,11 @@ class _Parser:
         self.enter(caret)
         if self.tok.kind == "end":
             raise ParseError("`^` needs an exponent after it", caret.position, caret.end)
-        exponent = self.parse_unary()
+        if self.tok.kind == "{":
+            # `e^{2x}` as written in LaTeX: after `^` braces can only be grouping.
+            exponent = self.parse_group("{", "}")
+        else:
+            exponent = self.parse_unary()
         self.leave()
         return self.build_power(base, exponent, self.span_from(start))
 
@@ -592,21 +609,27 @@ class _Parser:
         raise self.unexpected(token)
 
     def parse_parenthesised(self) -> Basic:
+        return self.parse_group("(", ")")
+
+    def parse_group(self, opening: str, closing: str) -> Basic:
         opener = self.advance()
         self.enter(opener)
         saved_abs, self.abs_depth = self.abs_depth, 0
         saved_brackets, self.bracket_depth = self.bracket_depth, 0
-        if self.tok.kind == ")":
-            raise ParseError("empty parentheses `()`", opener.position, self.tok.end)
+        if self.tok.kind == closing:
+            raise ParseError(
+                f"empty `{opening}{closing}`", opener.position, self.tok.end, code="empty_group"
+            )
         value = self.parse_relation(allowed=self.scope.template)
         if self.tok.kind == ",":
             comma = self.tok
             raise ParseError(
-                "a `,` cannot separate values inside ( ): use [ ] for a vector or { } for a set",
+                f"a `,` cannot separate values inside {opening} {closing}: use [ ] for a vector "
+                "or { } for a set",
                 comma.position,
                 comma.end,
             )
-        self.expect(")", opener)
+        self.expect(closing, opener)
         self.abs_depth = saved_abs
         self.bracket_depth = saved_brackets
         self.leave()
@@ -889,6 +912,13 @@ class _Parser:
             return ParseError(
                 "`[` right after a value: use `*` to multiply by a vector, or entry(v, i) for "
                 "an entry",
+                token.position,
+                token.end,
+            )
+        if token.kind == ",":
+            return ParseError(
+                "a `,` only separates items inside [ ], { } or a function's arguments; write "
+                "numbers without thousands separators and with a decimal point, as in 0.5",
                 token.position,
                 token.end,
             )

@@ -82,6 +82,8 @@ def kept(coefficient: int, term: sympy.Expr) -> sympy.Basic:
         ("2^3x", 8 * x),
         ("|x||y|", Abs(x) * Abs(y)),
         ("e^2x", exp(2) * x),
+        ("e^{2x}", exp(2 * x)),
+        ("x^{-1/2}", x ** Rational(-1, 2)),
         # multi-letter names and splitting
         ("wx", w * x),
         ("sigmax", sigma * x),
@@ -200,6 +202,10 @@ def test_bound_names_take_values_and_may_be_matrices() -> None:
     assert parse("a(x+1)", variables=["x"], names=names) == kept(3, x + 1)
 
 
+def test_bound_names_accept_plain_python_numbers() -> None:
+    assert parse("a + b", names={"a": 2, "b": 0.5}) == Float("2.5", precision=53)
+
+
 def test_decimals_can_be_read_as_exact_rationals() -> None:
     assert parse("0.1", decimals="rational") == Rational(1, 10)
     assert parse("1.5e-3", decimals="rational") == Rational(3, 2000)
@@ -253,7 +259,9 @@ def test_parse_with_info_lists_the_names_and_functions_used() -> None:
         ("x + 1)", ParseError, 5, 6, "unexpected `)`"),
         ("[1, 2", ParseError, 0, 1, "missing `]`"),
         ("(1, 2)", ParseError, 2, 3, "use [ ] for a vector"),
-        ("()", ParseError, 0, 2, "empty parentheses"),
+        ("()", ParseError, 0, 2, "empty `()`"),
+        ("1,000", ParseError, 1, 2, "thousands separators"),
+        ("x^{}", ParseError, 2, 4, "empty `{}`"),
         ("2 3", ParseError, 0, 3, "two numbers in a row"),
         ("sin", ParseError, 0, 3, "needs an argument"),
         ("log(x, 2, 3)", ParseError, 0, 12, "takes 1 to 2 arguments"),
