@@ -186,13 +186,35 @@ def markdown_to_html(text: str) -> str:
             pieces.append(_SPAN_MARK.format(len(spans) - 1))
         else:
             pieces.append(html.escape(segment.text, quote=False))
-    converted = _convert_markdown("".join(pieces))
+    converted = _safe_links(_convert_markdown("".join(pieces)))
     return _SPAN_MARK_FIND.sub(
         lambda m: html.escape(spans[int(m.group(1))], quote=False), converted
     )
 
 
 _converters = threading.local()
+_LINK_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def is_safe_url(url: str) -> bool:
+    """Web pages, mail addresses, fragments and same-site paths; never javascript: or data:."""
+    lowered = url.lower()
+    if lowered.startswith(("http://", "https://", "mailto:", "#")):
+        return True
+    if url.startswith("//"):
+        return False
+    if url.startswith("/"):
+        return True
+    # A relative path: a scheme would show as a colon before the first slash.
+    return bool(url) and ":" not in url.split("/", 1)[0]
+
+
+def _safe_links(converted: str) -> str:
+    def check(match: re.Match[str]) -> str:
+        url = html.unescape(match.group(2)).strip()
+        return match.group(0) if is_safe_url(url) else f'{match.group(1)}="#"'
+
+    return _LINK_ATTRIBUTE.sub(check, converted)
 
 
 @lru_cache(maxsize=2048)

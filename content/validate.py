@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import re
 import time
@@ -302,6 +303,9 @@ def validate_bank(
         )
     failures = [Failure("", error.path, error.line, None, error.message) for error in bank.errors]
     workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    if multiprocessing.current_process().daemon:
+        # A daemonic process (a Celery prefork child) may not start a process pool.
+        workers = 1
     work = [(template, seeds) for template in bank.templates]
     if workers > 1 and len(work) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -108,3 +108,21 @@ def test_an_escaped_dollar_is_not_math():
 def test_render_fills_then_converts_markdown():
     html = render_markdown("**Find** ${{three}}x + {{minus_half}}$.", VALUES)
     assert html == "<p><strong>Find</strong> $3x - \\frac{1}{2}$.</p>"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "kept"),
+    [
+        ("[x](javascript:alert(1))", False),
+        ("[x](JaVaScRiPt:alert(1))", False),
+        ("[x](java&#115;cript:alert(1))", False),
+        ("![i](data:text/html;base64,AAAA)", False),
+        ("[x](//elsewhere.example/)", False),
+        ("[x](https://example.org/page)", True),
+        ("[x](/topics/bayes)", True),
+        ("[x](#part-2)", True),
+    ],
+)
+def test_links_lead_only_to_web_pages_and_paths(markdown, kept):
+    html = markdown_to_html(markdown)
+    assert ('="#"' not in html) == kept, html
