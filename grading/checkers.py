@@ -182,11 +182,13 @@ def _wrong(diagnosis: feedback.Diagnosis | None, latex: str, message: str = "") 
 # --- expression -----------------------------------------------------------------------------
 
 
-def _scalars_equal(options: GradingOptions) -> Callable[[Any, Any], bool]:
+def _scalars_equal(
+    options: GradingOptions, evaluator: NumericEvaluator | None = None
+) -> Callable[[Any, Any], bool]:
     def equal(expected: Any, answer: Any) -> bool:
         if not (_is_scalar(expected) and _is_scalar(answer)):
             return False
-        return compare_scalars(expected, answer, options).equal is True
+        return compare_scalars(expected, answer, options, evaluator).equal is True
 
     return equal
 
@@ -247,7 +249,8 @@ def check_expression(expected_text: str, answer_text: str, options: GradingOptio
         return invalid("Expected a single expression here.", latex=latex)
     if not options.allow_floats and _has_float(answer, reading):
         return _no_floats_message()
-    result = compare_scalars(expected, answer, options)
+    evaluator = NumericEvaluator(tuple(expected.free_symbols | answer.free_symbols), options)
+    result = compare_scalars(expected, answer, options, evaluator)
     if result.equal:
         if options.form is not None:
             problem = _form_problem(answer, options.form)
@@ -255,10 +258,10 @@ def check_expression(expected_text: str, answer_text: str, options: GradingOptio
                 return graded(False, message=problem, feedback=(problem,), latex=latex)
         return graded(True, latex=latex)
     diagnosis = _instructor_mistake(
-        "expression", expected_text, answer, options, _scalars_equal(options)
+        "expression", expected_text, answer, options, _scalars_equal(options, evaluator)
     )
     if diagnosis is None and result.equal is False:
-        diagnosis = feedback.diagnose_scalar(expected, answer, options)
+        diagnosis = feedback.diagnose_scalar(expected, answer, options, evaluator)
     message = ""
     if result.reason == "defined on a different domain":
         message = "Not correct: your answer is undefined where the correct one is defined."

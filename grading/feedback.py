@@ -157,20 +157,29 @@ def constant_term(
     )
 
 
+# A constant ratio and a non-constant missing factor exclude each other, so the costly
+# chain-rule search goes last.
 SCALAR_RULES: tuple[ScalarRule, ...] = (
     sign_error,
-    missing_chain_factor,
     constant_factor,
     constant_term,
+    missing_chain_factor,
 )
 
 
 def diagnose_scalar(
-    expected: sympy.Expr, answer: sympy.Expr, options: GradingOptions
+    expected: sympy.Expr,
+    answer: sympy.Expr,
+    options: GradingOptions,
+    evaluator: NumericEvaluator | None = None,
 ) -> Diagnosis | None:
-    """Feedback for a wrong scalar expression, or None when no rule recognises the mistake."""
-    symbols = tuple(expected.free_symbols | answer.free_symbols)
-    evaluator = NumericEvaluator(symbols, options)
+    """Feedback for a wrong scalar expression, or None when no rule recognises the mistake.
+
+    Pass the evaluator the equivalence check used to reuse its compiled expressions.
+    """
+    symbols = expected.free_symbols | answer.free_symbols
+    if evaluator is None or not symbols <= set(evaluator.symbols):
+        evaluator = NumericEvaluator(tuple(symbols), options)
     for rule in SCALAR_RULES:
         diagnosis = rule(expected, answer, evaluator)
         if diagnosis is not None:
