@@ -452,6 +452,11 @@ def _check_placeholders(reader: _Reader, template: Template) -> None:
     texts.append(("solution", template.solution, 0))
     texts += [("prompt", part.prompt, i) for i, part in enumerate(template.parts)]
     texts += [("feedback", m.feedback, i) for i, m in enumerate(template.mistakes)]
+    texts += [
+        ("prompt", choice.text, i)
+        for i, part in enumerate(template.parts)
+        for choice in part.choices
+    ]
     for key, text, index in texts:
         for match in PLACEHOLDER.finditer(text):
             if match.group(1):

@@ -146,3 +146,15 @@ def test_the_bank_loads_and_spans_every_area_and_part_kind():
     for template in bank.templates:
         folder = Path(template.source_path).parent.name
         assert folder == bank.topics.by_slug[template.topic].area, template.source_path
+
+
+def test_a_placeholder_in_a_choice_text_must_name_a_value():
+    text = MINIMAL.replace(
+        'kind = "number"\nanswer = "a + 1"',
+        'kind = "choice"\nchoices = [\n  { label = "A", text = "{{b}}", correct = "true" },\n'
+        '  { label = "B", text = "no", correct = "false" },\n]',
+    )
+    with pytest.raises(ContentError) as info:
+        parse_template(text, path="x.toml")
+    assert "{{b}}" in info.value.message
+    assert info.value.line == 16
