@@ -23,6 +23,10 @@ from grading.verdict import Verdict, invalid
 REQUIRED_FIELDS = ("kind", "expected", "answer")
 
 
+class _NotText(Exception):
+    pass
+
+
 def _result_line(case_id: Any, verdict: Verdict, elapsed_ms: float) -> str:
     return json.dumps(
         {
@@ -35,7 +39,6 @@ def _result_line(case_id: Any, verdict: Verdict, elapsed_ms: float) -> str:
             "feedback": list(verdict.feedback),
             "position": verdict.position,
         },
-        ensure_ascii=False,
     )
 
 
@@ -62,13 +65,24 @@ def grade_line(line: str) -> tuple[Any, Verdict]:
     return case_id, grade(kind, case["expected"], case["answer"], options)
 
 
-def run_batch(lines: Iterable[str], output: TextIO) -> int:
-    """Grade every line of ``lines`` into ``output``; returns the number of lines graded."""
+def run_batch(lines: Iterable[str | bytes], output: TextIO) -> int:
+    """Grade every line of ``lines`` into ``output``; returns the number of lines graded.
+
+    Lines may be bytes (stdin read raw), so that one line that is not UTF-8 is answered as
+    invalid instead of stopping the batch.
+    """
     count = 0
     for raw in lines:
         started = time.perf_counter()
         try:
+            if isinstance(raw, bytes):
+                try:
+                    raw = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _NotText from None
             case_id, verdict = grade_line(raw)
+        except _NotText:
+            case_id, verdict = None, invalid("This line is not UTF-8 text.")
         except Exception:
             case_id, verdict = None, invalid("This line could not be graded.")
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -105,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.command == "batch":
         get_pool().warm()
-        run_batch(sys.stdin, sys.stdout)
+        run_batch(sys.stdin.buffer, sys.stdout)
         return 0
     try:
         options = json.loads(arguments.options)

@@ -130,6 +130,36 @@ def test_each_line_is_judged_on_its_own(line: str, status: str, message: str) ->
     assert message in verdict.message
 
 
+def test_a_line_that_is_not_utf8_is_invalid_and_the_batch_goes_on() -> None:
+    good = json.dumps({"id": 2, "kind": "number", "expected": "1", "answer": "1"}).encode()
+    result = subprocess.run(
+        [sys.executable, "-m", "grading", "batch"],
+        input=b'{"id": 1, "answer": "\xff\xfe"}\n' + good + b"\n",
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    outputs = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [o["status"] for o in outputs] == ["invalid", "graded"]
+    assert outputs[1]["correct"] is True
+
+
+def test_lone_surrogates_in_a_line_do_not_break_the_output() -> None:
+    line = json.dumps(
+        {
+            "id": "s",
+            "kind": "expression",
+            "expected": "x",
+            "answer": "x\ud800",
+            "options": {"variables": ["x"]},
+        }
+    )
+    result = _run(["batch"], line + "\n")
+    output = json.loads(result.stdout)
+    assert output["id"] == "s" and output["status"] == "invalid"
+
+
 def test_run_batch_writes_one_json_line_per_input_line() -> None:
     output = io.StringIO()
     count = run_batch(
