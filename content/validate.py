@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,7 +27,7 @@ from content.loader import load_bank
 from content.sampling import space_size
 from content.schema import Template
 from content.topics import BANK_DIR, TOPICS_FILE, TopicGraph
-from grading import BoundedMemoryError, BoundedTimeout, grade, run_bounded
+from grading import BoundedMemoryError, BoundedTimeout, Verdict, grade, run_bounded
 
 # A validation run draws seeds at random, so even a large space shows repeats; the template must
 # reach this share of the distinct count expected from uniform draws over its (estimated) space.
@@ -115,8 +115,10 @@ def generate_seeds(template: Template, seeds: int) -> _Generated:
             variants.append(generate(template, seed))
         except ContentError as error:
             errors.append((seed, error.message, error.line))
-            if len(errors) >= 3:
-                break
+        except Exception as error:  # one broken template must not stop the run
+            errors.append((seed, f"generation failed: {type(error).__name__}: {error}", None))
+        if len(errors) >= 3:
+            break
     return _Generated(tuple(variants), tuple(errors), time.perf_counter() - start)
 
 
@@ -197,6 +199,13 @@ def _result(
     )
 
 
+def _grade(kind: str, expected: str, answer: str, options: Mapping[str, Any]) -> Verdict:
+    try:
+        return grade(kind, expected, answer, options)
+    except Exception as error:  # malformed options are reported, not raised
+        return Verdict(status="invalid", message=f"{type(error).__name__}: {error}")
+
+
 def _problem_text(variant: Variant) -> tuple[str, ...]:
     return (variant.statement_html, *(p.prompt_html + "\n" + p.answer for p in variant.parts))
 
@@ -209,7 +218,7 @@ def _check_variant(template: Template, variant: Variant, fail: Any) -> None:
         for text in (part.answer, *(m["answer"] for m in part.options.get("mistakes", []))):
             if _NOT_FINITE.search(text):
                 fail(f"part `{part.key}`: a value is not finite ({text})", spec.answer_line, seed)
-        verdict = grade(part.kind, part.answer, part.answer, part.options)
+        verdict = _grade(part.kind, part.answer, part.answer, part.options)
         if verdict.status != "graded" or not verdict.correct:
             fail(
                 f"part `{part.key}`: the answer `{part.answer}` does not grade correct against itself "
@@ -219,7 +228,7 @@ def _check_variant(template: Template, variant: Variant, fail: Any) -> None:
             )
         mistakes = [m for m in template.mistakes if m.part == part.key]
         for mistake, wrong in zip(mistakes, part.options.get("mistakes", []), strict=True):
-            verdict = grade(part.kind, part.answer, wrong["answer"], part.options)
+            verdict = _grade(part.kind, part.answer, wrong["answer"], part.options)
             if verdict.correct:
                 fail(
                     f"part `{part.key}`: the listed mistake `{mistake.answer}` (= `{wrong['answer']}`) "
