@@ -28,12 +28,16 @@ from grading import feedback
 from grading.equivalence import NumericEvaluator, compare_scalars, zero_sets_agree
 from grading.errors import MathInputError, UnknownNameError
 from grading.latex import to_latex
+from grading.lexer import tokenize
 from grading.options import GradingOptions
 from grading.parser import parse, parse_with_info
 from grading.verdict import Verdict, graded, invalid
 
 NUMBER_RTOL = 1e-9
 MAX_CHOICE_TEXT = 1_000
+LOWEST_TERMS_MESSAGE = (
+    "Your answer is equivalent, but it is not in lowest terms: cancel common factors."
+)
 KINDS = ("expression", "number", "matrix", "equation", "set", "choice")
 
 
@@ -193,7 +197,7 @@ def _scalars_equal(
     return equal
 
 
-def _form_problem(answer: sympy.Expr, form: str) -> str | None:
+def _form_problem(answer: sympy.Expr, form: str, answer_text: str) -> str | None:
     if form == "expanded":
         expanded = sympy.expand(answer, deep=False, power_exp=False, power_base=False, log=False)
         if expanded != answer:
@@ -205,12 +209,37 @@ def _form_problem(answer: sympy.Expr, form: str) -> str | None:
             if _is_factored(answer)
             else ("Your answer is equivalent, but it is not fully factored.")
         )
+    if _unreduced_fraction(answer_text):
+        return LOWEST_TERMS_MESSAGE
     numerator, denominator = sympy.fraction(sympy.together(answer))
     if (answer.free_symbols and sympy.gcd(numerator, denominator).free_symbols) or (
         answer != sympy.together(answer) and not answer.is_Rational
     ):
-        return "Your answer is equivalent, but it is not in lowest terms: cancel common factors."
+        return LOWEST_TERMS_MESSAGE
     return None
+
+
+def _unreduced_fraction(answer_text: str) -> bool:
+    """Whether the text is a bare fraction of whole numbers with a common factor (``2/4``, ``-6/3``).
+
+    SymPy reduces such a fraction as soon as it is built, so the parsed value cannot tell; the
+    parser's own tokens can.
+    """
+    try:
+        tokens = tokenize(answer_text, max_tokens=16)
+    except MathInputError:
+        return False
+    body = [(token.kind, token.text) for token in tokens if token.kind != "end"]
+    if body and body[0] in (("op", "-"), ("op", "+")):
+        body = body[1:]
+    if len(body) != 3 or body[1] != ("op", "/"):
+        return False
+    (numerator_kind, numerator), (denominator_kind, denominator) = body[0], body[2]
+    if numerator_kind != "number" or denominator_kind != "number":
+        return False
+    if not (numerator.isdigit() and denominator.isdigit()):
+        return False
+    return math.gcd(int(numerator), int(denominator)) > 1
 
 
 def _is_factored(answer: sympy.Expr) -> bool:
@@ -253,7 +282,7 @@ def check_expression(expected_text: str, answer_text: str, options: GradingOptio
     result = compare_scalars(expected, answer, options, evaluator)
     if result.equal:
         if options.form is not None:
-            problem = _form_problem(answer, options.form)
+            problem = _form_problem(answer, options.form, answer_text)
             if problem is not None:
                 return graded(False, message=problem, feedback=(problem,), latex=latex)
         return graded(True, latex=latex)
@@ -355,6 +384,10 @@ def check_number(expected_text: str, answer_text: str, options: GradingOptions) 
     if options.sigfigs is not None:
         return _sigfig_verdict(expected, answer, reading, options.sigfigs, latex)
     if _within(expected, answer, options):
+        if options.form == "lowest_terms" and _unreduced_fraction(answer_text):
+            return graded(
+                False, message=LOWEST_TERMS_MESSAGE, feedback=(LOWEST_TERMS_MESSAGE,), latex=latex
+            )
         return graded(True, latex=latex)
     diagnosis = _instructor_mistake(
         "number", expected_text, reading.value, options, _numbers_equal(options)
