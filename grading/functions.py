@@ -22,7 +22,7 @@ Conventions a template author should know:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
@@ -212,6 +212,7 @@ _STUDENT = [
         lambda args, ctx: absolute_value(args[0]),
         "absolute value, also |x|",
         head=sympy.Abs,
+        print_name="abs",
     ),
 ]
 
@@ -693,8 +694,3 @@ def functions_for_level(
     if not extra:
         return base
     return {**base, **extra}
-
-
-def describe_functions(table: Mapping[str, FunctionSpec]) -> Sequence[tuple[str, str]]:
-    """(name, doc) pairs in name order, for help pages."""
-    return [(name, table[name].doc) for name in sorted(table)]

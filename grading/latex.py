@@ -10,6 +10,7 @@ Unevaluated calculus objects (``Integral``, ``Limit``) and root objects have no 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import mpmath
@@ -17,6 +18,8 @@ import sympy
 from sympy import Basic
 from sympy.matrices import MatrixBase
 from sympy.printing.str import StrPrinter
+
+from grading.functions import TEMPLATE_FUNCTIONS
 
 _LATEX_SETTINGS: dict[str, Any] = {
     "mat_str": "bmatrix",
@@ -59,18 +62,6 @@ class _TextPrinter(StrPrinter):  # type: ignore[misc]
     def _print_ImaginaryUnit(self, expr: Basic) -> str:
         return "i"
 
-    def _print_Abs(self, expr: sympy.Abs) -> str:
-        return f"abs({self._print(expr.args[0])})"
-
-    def _print_ceiling(self, expr: Basic) -> str:
-        return f"ceil({self._print(expr.args[0])})"
-
-    def _print_Max(self, expr: Basic) -> str:
-        return f"max({self.stringify(expr.args, ', ')})"
-
-    def _print_Min(self, expr: Basic) -> str:
-        return f"min({self.stringify(expr.args, ', ')})"
-
     def _print_Equality(self, expr: sympy.Equality) -> str:
         return f"{self._print(expr.lhs)} = {self._print(expr.rhs)}"
 
@@ -106,3 +97,19 @@ class _TextPrinter(StrPrinter):  # type: ignore[misc]
 
     _print_ImmutableDenseMatrix = _print_MatrixBase
     _print_MutableDenseMatrix = _print_MatrixBase
+
+
+def _call_printer(name: str) -> Callable[[_TextPrinter, Basic], str]:
+    def print_call(printer: _TextPrinter, expr: Basic) -> str:
+        return f"{name}({printer.stringify(expr.args, ', ')})"
+
+    return print_call
+
+
+# Functions whose SymPy class prints under another name (Abs, ceiling, Max...) are written with the
+# name the parser's table reads.
+for _spec in TEMPLATE_FUNCTIONS.values():
+    if _spec.sympy_head is not None and _spec.print_name is not None:
+        _method = f"_print_{_spec.sympy_head.__name__}"
+        if _method not in _TextPrinter.__dict__:
+            setattr(_TextPrinter, _method, _call_printer(_spec.print_name))
