@@ -296,6 +296,19 @@ def _split_relation(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+def text_of(value: Value) -> str:
+    """`grading.to_text`, remembered: the same values recur from variant to variant."""
+    try:
+        return _remembered_text(value)
+    except TypeError:  # an unhashable value is printed afresh
+        return str(to_text(value))
+
+
+@lru_cache(maxsize=8192)
+def _remembered_text(value: Value) -> str:
+    return str(to_text(value))
+
+
 def fingerprint_of(template: Template, parameters: Mapping[str, Value]) -> str:
     """Equal fingerprints mean the same concrete problem (same template version, same values)."""
     digest = hashlib.sha256(f"{template.id}\n{template.version}\n".encode())
@@ -384,7 +397,7 @@ def _assemble(
         template_version=template.version,
         seed=seed,
         fingerprint=fingerprint_of(template, parameters),
-        values={name: to_text(value) for name, value in values.items()},
+        values={name: text_of(value) for name, value in values.items()},
         statement_html=statement,
         hints_html=hints,
         solution_html=solution,
@@ -442,7 +455,7 @@ def _variant_part(
         answer = _part_value(
             evaluator, part.answer, f"part `{part.key}`: the answer", part.answer_line
         )
-        answer_text = to_text(round_floats(answer, STORED_DIGITS))
+        answer_text = text_of(round_floats(answer, STORED_DIGITS))
         answer_latex = latex_of(answer)
     mistakes = []
     for mistake in template.mistakes:
@@ -451,7 +464,7 @@ def _variant_part(
         if part.kind == "choice":
             wrong = mistake.answer.strip()
         else:
-            wrong = to_text(
+            wrong = text_of(
                 round_floats(
                     _part_value(
                         evaluator, mistake.answer, f"mistake for part `{part.key}`", mistake.line

@@ -81,8 +81,18 @@ def latex_of(value: object) -> str:
     if isinstance(value, sympy.Equality):
         return f"{latex_of(value.lhs)} = {latex_of(value.rhs)}"
     if isinstance(value, sympy.Basic):
-        return str(sympy.latex(round_floats(value)))
+        try:
+            return _expression_latex(value)
+        except TypeError:  # an unhashable value is printed afresh
+            return str(sympy.latex(round_floats(value)))
     return html.escape(str(value))
+
+
+@lru_cache(maxsize=8192)
+def _expression_latex(value: sympy.Basic) -> str:
+    # Printing is a pure function of the (immutable) value, and the same small expressions recur
+    # from variant to variant.
+    return str(sympy.latex(round_floats(value)))
 
 
 def plain_of(value: object) -> str | None:
