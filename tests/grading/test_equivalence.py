@@ -6,6 +6,8 @@ import time
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sympy import (
     Abs,
     Float,
@@ -137,3 +139,29 @@ def test_complex_mode_samples_complex_points() -> None:
     options = parse_options({"complex": True})
     assert compare_scalars(sqrt(x**2), x, options).equal is False
     assert compare_scalars(exp(sympy.I * x), cos(x) + sympy.I * sin(x), options).equal is True
+
+
+_atoms = st.sampled_from(
+    [x, y, sympy.Integer(2), sympy.Rational(1, 3), exp(x), sin(y), sqrt(x**2 + 1)]
+)
+_expressions = st.recursive(
+    _atoms,
+    lambda inner: st.one_of(
+        st.builds(lambda a, b: a + b, inner, inner),
+        st.builds(lambda a, b: a * b, inner, inner),
+        st.builds(lambda a: a**2, inner),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_expressions)
+def test_an_expression_equals_its_expansion(expression: sympy.Expr) -> None:
+    assert compare_scalars(expression, sympy.expand(expression), GradingOptions()).equal is True
+
+
+@settings(max_examples=40, deadline=None)
+@given(_expressions, st.integers(min_value=1, max_value=50))
+def test_adding_a_constant_is_always_detected(expression: sympy.Expr, shift: int) -> None:
+    assert compare_scalars(expression, expression + shift, GradingOptions()).equal is False
