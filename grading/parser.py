@@ -1072,8 +1072,7 @@ class _Parser:
 
     def matrix_product(self, factors: list[tuple[Basic, bool, Span]], span: Span) -> Basic:
         total = factors[0][0]
-        for value, divide, factor_span in factors[1:]:
-            self.require_kind_for_product(value, factor_span)
+        for value, divide, _ in factors[1:]:
             if divide:
                 total = self.checked(partial(operator.truediv, total, value), span)
                 continue
@@ -1085,12 +1084,10 @@ class _Parser:
                     )
             total = self.checked(partial(operator.mul, total, value), span)
         if isinstance(total, MatrixBase):
+            for entry in total:
+                self.check_value(entry, span)
             return ImmutableMatrix(total)
         return total
-
-    def require_kind_for_product(self, value: Basic, span: Span) -> None:
-        if not isinstance(value, MatrixBase):
-            self.require_expression(value, "a product", span)
 
     def build_power(self, base: Basic, exponent: Basic, span: Span) -> Basic:
         if isinstance(exponent, MatrixBase) or not isinstance(exponent, Expr):
