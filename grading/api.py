@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from grading.checkers import KINDS, check_answer
+from grading.checkers import KINDS, STUDENT_EXTRA_FUNCTIONS, check_answer
 from grading.errors import MathInputError
 from grading.latex import to_latex
 from grading.options import GradingOptions, OptionsError, parse_options
@@ -138,7 +138,11 @@ def preview(kind: str, text: str, options: Mapping[str, Any] | None = None) -> d
     variables = () if kind == "number" else (parsed_options.variables or ())
     try:
         value = parse(
-            text, variables=variables, level="student", allow_complex=parsed_options.complex
+            text,
+            variables=variables,
+            level="student",
+            allow_complex=parsed_options.complex,
+            functions=STUDENT_EXTRA_FUNCTIONS,
         )
     except MathInputError as error:
         return {"error": error.message, "position": error.position}

@@ -27,6 +27,7 @@ from sympy.logic.boolalg import BooleanAtom
 from grading import feedback
 from grading.equivalence import NumericEvaluator, compare_scalars, zero_sets_agree
 from grading.errors import MathInputError, UnknownNameError
+from grading.functions import TEMPLATE_FUNCTIONS
 from grading.latex import to_latex
 from grading.lexer import tokenize
 from grading.options import GradingOptions
@@ -54,9 +55,23 @@ class Reading:
     sigfigs: int | None
 
 
+# Deep-learning students write the activations by name; each expands to its formula
+# (sigmoid(x) is 1/(1+exp(-x)), relu(x) is max(0, x)), so nothing else needs to know them;
+# max and min come along because relu is so often written max(0, x).
+STUDENT_EXTRA_FUNCTIONS = {
+    name: TEMPLATE_FUNCTIONS[name]
+    for name in ("sigmoid", "relu", "max", "min")
+    if name in TEMPLATE_FUNCTIONS
+}
+
+
 def _read_answer(text: str, options: GradingOptions, variables: tuple[str, ...]) -> Reading:
     parsed = parse_with_info(
-        text, variables=variables, level="student", allow_complex=options.complex
+        text,
+        variables=variables,
+        level="student",
+        allow_complex=options.complex,
+        functions=STUDENT_EXTRA_FUNCTIONS,
     )
     sigfigs = parsed.sigfigs if parsed.numeric_literal else None
     return Reading(parsed.value, parsed.has_float, sigfigs)
@@ -70,7 +85,13 @@ def _read_expected(text: str, options: GradingOptions, variables: tuple[str, ...
 def _read_authored(text: str, variables: tuple[str, ...], allow_complex: bool) -> Any:
     """Parse instructor text; cached because every submission of a variant repeats it."""
     try:
-        return parse(text, variables=variables, level="student", allow_complex=allow_complex)
+        return parse(
+            text,
+            variables=variables,
+            level="student",
+            allow_complex=allow_complex,
+            functions=STUDENT_EXTRA_FUNCTIONS,
+        )
     except MathInputError:
         pass
     try:
