@@ -18,6 +18,10 @@ Conventions a template author should know:
 - ``round(x, n)`` rounds half away from zero; ``round(x)`` is a whole number, ``round(x, n)`` with
   n > 0 keeps a Float a Float and an exact number exact.
 - ``piecewise(c1, v1, c2, v2, ..., otherwise)`` and ``if(c, a, b)`` take conditions before values.
+
+Sizes are bounded here (orders, dimensions, factorial arguments, expansion exponents), but the time
+SymPy needs for ``integrate``, ``limit``, ``solve``, ``simplify`` or ``factor`` is not a function of
+size alone: callers evaluate template text under the CPU and memory bound of ``grading.sandbox``.
 """
 
 from __future__ import annotations

@@ -238,6 +238,9 @@ class _Scope:
         functions: Mapping[str, FunctionSpec] | None,
         decimals: Decimals,
     ) -> _Scope:
+        # A single string of names ("x y" or "mu, sigma") would otherwise iterate as letters.
+        if isinstance(variables, str):
+            variables = [v for v in re.split(r"[\s,]+", variables) if v]
         declared = frozenset(variables)
         bound = {name: _as_value(name, value) for name, value in (names or {}).items()}
         for name in (*declared, *bound):

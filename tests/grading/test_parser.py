@@ -176,6 +176,11 @@ def test_it_keeps_a_factored_answer_factored() -> None:
     assert set(negated.args) == {Integer(-1), x + 1}
 
 
+def test_variables_given_as_one_string_are_split_into_names() -> None:
+    assert parse("mu sigma", variables="mu, sigma") == mu * sigma
+    assert parse("mu x", variables="mu x") == mu * x
+
+
 def test_a_declared_e_is_a_variable_and_shadows_eulers_number() -> None:
     assert parse("e", variables=["e"]) == Symbol("e")
     assert parse("e^2", variables=["e"]) == Symbol("e") ** 2
