@@ -157,10 +157,28 @@ def constant_term(
     )
 
 
+def rounded_coefficients(
+    expected: sympy.Expr, answer: sympy.Expr, evaluator: NumericEvaluator
+) -> Diagnosis | None:
+    """Decimals in the answer and values everywhere within a few percent: rounded too early."""
+    if not answer.has(sympy.Float):
+        return None
+    pairs = _paired(evaluator, expected, answer)
+    if len(pairs) < 3 or any(abs(e) < 1e-12 for e, _ in pairs):
+        return None
+    if all(abs(a - e) <= ROUNDING_WINDOW * abs(e) for e, a in pairs):
+        return Diagnosis(
+            "Your answer is close but not accurate enough: did you round too early? "
+            "Keep exact values (fractions, roots) or more digits."
+        )
+    return None
+
+
 # A constant ratio and a non-constant missing factor exclude each other, so the costly
 # chain-rule search goes last.
 SCALAR_RULES: tuple[ScalarRule, ...] = (
     sign_error,
+    rounded_coefficients,
     constant_factor,
     constant_term,
     missing_chain_factor,
