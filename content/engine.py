@@ -24,6 +24,7 @@ from content.sampling import sample_parameter
 from content.schema import PartSpec, Template
 from grading import MathInputError, parse, to_text
 from grading.errors import EvaluationError
+from grading.functions import TEMPLATE_FUNCTIONS
 
 MAX_ATTEMPTS = 200
 PARSE_CACHE_SIZE = 16384
@@ -229,6 +230,14 @@ class _Evaluator:
                 and all(_is_zero(a - b) for a, b in zip(left, right, strict=True))
             )
             return same if relation in ("=", "==") else not same
+        if not isinstance(left, sympy.Expr) or not isinstance(right, sympy.Expr):
+            if relation not in ("=", "==", "!=", "≠"):
+                raise ContentError(
+                    f"{what} `{text}` orders values that are not numbers",
+                    path=self.template.source_path,
+                    line=line,
+                )
+            return (left == right) == (relation in ("=", "=="))
         difference = left - right
         if isinstance(difference, sympy.Basic) and difference.free_symbols:
             raise ContentError(
@@ -253,8 +262,6 @@ class _Evaluator:
 
 
 def _known_names(template: Template, values: Mapping[str, Value]) -> list[str]:
-    from grading.functions import TEMPLATE_FUNCTIONS
-
     return sorted({*TEMPLATE_FUNCTIONS, *values, *template.variables})
 
 

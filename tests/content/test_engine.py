@@ -156,3 +156,44 @@ def test_an_unknown_function_in_a_placeholder_points_at_its_line():
         generate(parse_template(text, path="t.toml"), 0)
     assert info.value.line == 10
     assert "did you mean `sqrt`?" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("constraint", "holds"),
+    [
+        ("a >= 2", True),
+        ("a < 2", False),
+        ("[a, 1] != [1, a]", True),
+        ("{a, 1} = {1, a}", True),
+        ("a^2 ≥ a", True),
+        ("(a - 2)*(a + 1) = a^2 - a - 2", True),
+    ],
+)
+def test_constraints_compare_numbers_vectors_and_sets(constraint, holds):
+    text = MINIMAL_CONSTRAINT.replace("CONSTRAINT", constraint)
+    template = parse_template(text, path="t.toml")
+    if holds:
+        assert generate(template, 0).values["a"] == "3"
+    else:
+        with pytest.raises(ContentError, match="acceptance rate 0%"):
+            generate(template, 0, max_attempts=5)
+
+
+MINIMAL_CONSTRAINT = """\
+id = "c"
+version = 1
+title = "C"
+topic = "derivatives"
+difficulty = 1
+constraints = ["CONSTRAINT"]
+statement = "${{a}}$"
+solution = "."
+
+[parameters]
+a = { int = [3, 3] }
+
+[[parts]]
+key = "a"
+kind = "number"
+answer = "a"
+"""
