@@ -1160,6 +1160,12 @@ class _Parser:
                 if not isinstance(side, MatrixBase):
                     self.require_expression(side, "an equation", span)
             return self.checked(lambda: sympy.Eq(lhs, rhs, evaluate=False), span)
+        if op.text in ("==", "!=") and any(
+            isinstance(side, (MatrixBase, sympy.Set)) for side in (lhs, rhs)
+        ):
+            # Matrices and sets have no order; equality is decided entry by entry right away.
+            same = lhs == rhs
+            return sympy.true if same == (op.text == "==") else sympy.false
         left = self.require_expression(lhs, "a comparison", span)
         right = self.require_expression(rhs, "a comparison", span)
         relation = {

@@ -428,6 +428,9 @@ names_for_templates = {
         ("a != 3", sympy.false),
         ("a == 3", sympy.true),
         ("a <= x", sympy.Le(3, x)),
+        ("v == [1, 2, 2]", sympy.true),
+        ("M != M", sympy.false),
+        ("{1, 2} == {2, 1}", sympy.true),
         ("M^2", ImmutableMatrix([[7, 10], [15, 22]])),
         ("2M - M", ImmutableMatrix([[1, 2], [3, 4]])),
     ],
@@ -460,6 +463,7 @@ def test_template_level_functions_evaluate_eagerly(text: str, expected: sympy.Ba
         ("if(1, 2, 3)", EvaluationError, "comparison such as a < b"),
         ("piecewise(a > 5, 1)", EvaluationError, "no condition"),
         ("x < 1 < 2", ParseError, "only one"),
+        ("M < M", EvaluationError, "cannot be used in a comparison"),
     ],
 )
 def test_template_functions_bound_and_check_their_arguments(
