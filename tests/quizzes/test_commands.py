@@ -49,3 +49,17 @@ def test_demo_accounts_are_refused_when_debug_is_off(db):
 
     with pytest.raises(CommandError):
         run("create_demo_accounts")
+
+
+def test_validate_content_reports_json_and_exits_1_exactly_when_something_fails(db):
+    import json
+
+    out = StringIO()
+    try:
+        call_command("validate_content", "--seeds", "1", "--json", stdout=out)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    report = json.loads(out.getvalue())
+    assert report["templates"] > 0
+    assert code == (0 if not report["failures"] else 1)
