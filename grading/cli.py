@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -121,7 +122,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # real line is not charged for the start-up.
         grade("expression", "x + 1", "1 + x", {"variables": ["x"]})
         clear_cache()
-        run_batch(sys.stdin.buffer, sys.stdout)
+        try:
+            run_batch(sys.stdin.buffer, sys.stdout)
+        except BrokenPipeError:
+            # The reader stopped listening (`| head`); leave quietly instead of a traceback.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
         return 0
     try:
         options = json.loads(arguments.options)
