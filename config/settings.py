@@ -128,7 +128,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_RATES": {"register": envstr("REGISTER_THROTTLE", "30/hour")},
+    "DEFAULT_THROTTLE_RATES": {
+        "register": envstr("REGISTER_THROTTLE", "30/hour"),
+        "login": envstr("LOGIN_THROTTLE", "30/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gradient API",

@@ -197,10 +197,14 @@ def unparsable_answers(problem: Any) -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
-def fresh_catalog() -> Any:
-    """Each test's database starts empty: never serve a catalog cached by an earlier test."""
+def fresh_process_state() -> Any:
+    """Each test's database starts empty: never serve a catalog cached by an earlier test, and
+    never carry request throttles over from one."""
+    from django.core.cache import cache
+
     from quizzes.selectors import forget_catalog
 
     forget_catalog()
+    cache.clear()
     yield
     forget_catalog()

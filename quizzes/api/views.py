@@ -64,6 +64,8 @@ class RegisterView(APIView):
 class TokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
 
     @extend_schema(request=s.CredentialsSerializer, responses=s.TokenSerializer)
     def post(self, request: Request) -> Response:

@@ -35,6 +35,10 @@ def register_student(*, username: str, password: str) -> AbstractUser:
         raise ValidationError({"username": ["That user name is taken."]})
     candidate = user_model(username=username)
     try:
+        candidate.clean_fields(exclude=["password"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+    try:
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from None

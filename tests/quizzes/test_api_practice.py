@@ -38,8 +38,12 @@ def test_register_refuses_a_taken_name_and_a_weak_password(anonymous_client, stu
         "/api/v1/auth/register", {"username": "alice", "password": "a-long-pass-phrase"}
     )
     weak = anonymous_client.post("/api/v1/auth/register", {"username": "carol", "password": "123"})
+    odd = anonymous_client.post(
+        "/api/v1/auth/register", {"username": "<script>", "password": "a-long-pass-phrase"}
+    )
     assert taken.status_code == 400 and "username" in taken.json()
     assert weak.status_code == 400 and "password" in weak.json()
+    assert odd.status_code == 400 and "username" in odd.json()
 
 
 def test_token_login_checks_the_password(anonymous_client, student_a):
