@@ -277,11 +277,8 @@ def _is_factored(answer: sympy.Expr) -> bool:
         _, pieces = sympy.factor_list(base, *symbols)
         if len(pieces) > 1 or any(multiplicity > 1 for _, multiplicity in pieces):
             return False
-        if pieces and sympy.Poly(pieces[0][0], *symbols).total_degree() > 1 and base.is_Add:
-            # An irreducible polynomial of higher degree is already as factored as it gets,
-            # but a sum with a common numeric factor or common variable is not.
-            if sympy.factor_terms(base) != base:
-                return False
+        # An irreducible sum is as factored as it gets unless its terms share a factor
+        # (2x + 2, x^2 + x), which factor_terms pulls out.
         if base.is_Add and sympy.factor_terms(base) != base:
             return False
     return True
