@@ -35,6 +35,8 @@ DISTINCT_SHARE = 0.7
 GENERATION_CPU_SECONDS_PER_SEED = 0.5
 GENERATION_CPU_SECONDS_MIN = 10.0
 GENERATION_MEMORY_MB = 768
+# Below this share of accepted draws, 200 draws per seed run out for some seeds in production.
+MIN_ACCEPTANCE = 0.05
 _NOT_FINITE = re.compile(r"\b(nan|zoo|oo)\b")
 
 
@@ -163,6 +165,16 @@ def validate_template(template: Template, seeds: int) -> TemplateResult:
             f"only {result.distinct} distinct variants in {seeds} seeds (need {result.required_distinct}); "
             "widen the parameter ranges, and make every parameter show in the statement or the answers",
             template.line_of("id"),
+            None,
+        )
+        result = _result(template, failures, generated.variants, ms, acceptance)
+    if generated.variants and acceptance < MIN_ACCEPTANCE:
+        constraints = template.constraints
+        fail(
+            f"the constraints accept only {acceptance:.1%} of draws (need {MIN_ACCEPTANCE:.0%}); "
+            "some seeds will run out of draws: build the property into a parameter kind or "
+            "widen the ranges",
+            constraints[0].line if constraints else template.line_of("id"),
             None,
         )
         result = _result(template, failures, generated.variants, ms, acceptance)

@@ -141,3 +141,10 @@ def test_a_cyclic_topic_graph_is_a_located_failure_not_a_crash(tmp_path):
     assert len(failures) == 1
     assert failures[0]["path"].endswith("topics.toml") and failures[0]["line"] in (2, 8)
     assert "cycle" in failures[0]["message"]
+
+
+def test_constraints_that_rarely_hold_are_reported_with_their_acceptance_rate():
+    text = sum_template().replace("version = 1\n", 'version = 1\nconstraints = ["a = b"]\n')
+    result = validate_template(parse_template(text, path="sum.toml"), 4)
+    assert result.acceptance < 0.05
+    assert any("accept only" in f.message and f.line == 3 for f in result.failures)
