@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import mpmath
 import sympy
 from sympy.core.parameters import global_parameters
 from sympy.logic.boolalg import BooleanAtom
@@ -321,11 +320,10 @@ def check_expression(expected_text: str, answer_text: str, options: GradingOptio
 def _numeric_value(value: Any, options: GradingOptions) -> complex | None:
     if not _is_scalar(value) or value.free_symbols:
         return None
-    with mpmath.workdps(40):
-        try:
-            number = complex(value.evalf(40))
-        except (TypeError, ValueError):
-            return None
+    try:
+        number = complex(value.evalf(30))
+    except (TypeError, ValueError, OverflowError):
+        return None
     if not (math.isfinite(number.real) and math.isfinite(number.imag)):
         return None
     if not options.complex and abs(number.imag) > 1e-12 * max(1.0, abs(number.real)):
