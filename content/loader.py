@@ -30,7 +30,7 @@ _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KEY_LINE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
 _TABLE_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?\s*(#.*)?$")
-PLACEHOLDER = re.compile(r"\{\{\s*(=)?\s*(.*?)\s*\}\}", re.DOTALL)
+PLACEHOLDER = re.compile(r"\{\{(?!\{)\s*(=)?\s*(.*?)\s*\}\}", re.DOTALL)
 
 PARAMETER_KINDS: Mapping[str, frozenset[str]] = {
     "int": frozenset({"exclude"}),

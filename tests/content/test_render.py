@@ -43,6 +43,8 @@ VALUES = {
         ("${{poly}}$", "$3 x - 2$"),
         ("rate {{rate}} and {{three}} steps", "rate 0.1 and 3 steps"),
         ("a fraction {{half}}", "a fraction $\\frac{1}{2}$"),
+        ("$e^{{{minus_three}}x}$", "$e^{-3x}$"),
+        ("$e^{{{one}}x}$", "$e^{x}$"),
     ],
 )
 def test_placeholders_read_as_a_textbook_prints_them(text, expected):
