@@ -59,7 +59,7 @@ def _checked_text(value: Any, role: str) -> str | Verdict:
 def _grade_uncached(kind: str, expected: str, answer: str, options: GradingOptions) -> Verdict:
     if not answer.strip() and kind != "choice":
         return invalid("Enter an answer.", position=0)
-    outcome = get_pool().run(check_answer, (kind, expected, answer, options))
+    outcome = get_pool().run(check_answer, (kind, expected, answer, options), lane="grading")
     if outcome.kind == "ok" and isinstance(outcome.value, Verdict):
         return outcome.value
     if outcome.kind == "timeout":

@@ -182,11 +182,12 @@ def _serve(job_fd: int, result_fd: int, memory_mb: int) -> None:
 
 
 class _Child:
-    def __init__(self, pid: int, job_fd: int, result_fd: int, memory_mb: int) -> None:
+    def __init__(self, pid: int, job_fd: int, result_fd: int, memory_mb: int, lane: str) -> None:
         self.pid = pid
         self.job_fd = job_fd
         self.result_fd = result_fd
         self.memory_mb = memory_mb
+        self.lane = lane
         self.jobs = 0
 
     def close_pipes(self) -> None:
@@ -221,7 +222,7 @@ class BoundedPool:
     def owner(self) -> int:
         return self._owner
 
-    def _fork(self, memory_mb: int) -> _Child:
+    def _fork(self, memory_mb: int, lane: str) -> _Child:
         job_read, job_write = os.pipe()
         result_read, result_write = os.pipe()
         pid = os.fork()
@@ -239,17 +240,17 @@ class BoundedPool:
                 os._exit(status)
         os.close(job_read)
         os.close(result_write)
-        child = _Child(pid, job_write, result_read, memory_mb)
+        child = _Child(pid, job_write, result_read, memory_mb, lane)
         with self._lock:
             self._live.add(child)
         return child
 
-    def _take(self, memory_mb: int) -> _Child:
+    def _take(self, memory_mb: int, lane: str) -> _Child:
         with self._lock:
             for index, child in enumerate(self._idle):
-                if child.memory_mb == memory_mb:
+                if child.memory_mb == memory_mb and child.lane == lane:
                     return self._idle.pop(index)
-        return self._fork(memory_mb)
+        return self._fork(memory_mb, lane)
 
     def _give_back(self, child: _Child) -> None:
         with self._lock:
@@ -264,9 +265,9 @@ class BoundedPool:
             self._live.discard(child)
         child.kill()
 
-    def warm(self, memory_mb: int | None = None) -> None:
+    def warm(self, memory_mb: int | None = None, lane: str = "general") -> None:
         """Fork one idle child now so that the first job does not pay for the fork."""
-        child = self._fork(memory_mb or memory_budget())
+        child = self._fork(memory_mb or memory_budget(), lane)
         self._give_back(child)
 
     def run(
@@ -276,14 +277,20 @@ class BoundedPool:
         *,
         cpu_seconds: float | None = None,
         memory_mb: int | None = None,
+        lane: str = "general",
     ) -> Outcome:
-        """Run ``function(*args)`` in a child; every failure comes back as an :class:`Outcome`."""
+        """Run ``function(*args)`` in a child; every failure comes back as an :class:`Outcome`.
+
+        Children are kept per ``lane``: a job that changes process-wide state in its child
+        (grading turns off SymPy's automatic distribution) never shares a child with jobs that
+        expect SymPy's defaults.
+        """
         cpu = cpu_seconds if cpu_seconds is not None else cpu_budget()
         memory = memory_mb if memory_mb is not None else memory_budget()
         payload = pickle.dumps((function, args, cpu))
         started = time.monotonic()
         for attempt in range(2):
-            child = self._take(memory)
+            child = self._take(memory, lane)
             try:
                 _write_frame(child.job_fd, payload)
             except OSError:

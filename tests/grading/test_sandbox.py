@@ -162,3 +162,19 @@ def test_a_job_with_its_own_memory_budget_gets_its_own_child() -> None:
     assert run_bounded(add, 1, 2, memory_mb=256) == 3
     with pytest.raises((BoundedMemoryError, BoundedTimeout)):
         run_bounded(allocate_gigabytes, 1, memory_mb=256)
+
+
+def distribute_setting() -> bool:
+    from sympy.core.parameters import global_parameters
+
+    return bool(global_parameters.distribute)
+
+
+def test_grading_jobs_never_share_a_child_with_general_jobs() -> None:
+    import grading
+
+    grading.clear_cache()
+    assert grading.grade("expression", "2(x+1)", "2x + 2", {"variables": ["x"]}).correct
+    assert run_bounded(distribute_setting) is True
+    grading_child = get_pool().run(own_pid, lane="grading").value
+    assert run_bounded(own_pid) != grading_child
