@@ -1,4 +1,4 @@
-"""`python -m content validate [--seeds N] [--json]` and `python -m content show ID [--seed S]`."""
+"""`python -m content validate [--seeds N] [--json]`, `show ID [--seed S]` and `functions`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from content.engine import generate
 from content.errors import ContentError
 from content.loader import load_bank
 from content.validate import run_validation
+from grading.functions import TEMPLATE_FUNCTIONS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,7 +28,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     show = commands.add_parser("show", help="print one variant as a student and a grader see it")
     show.add_argument("template", help="template id")
     show.add_argument("--seed", type=int, default=0)
+    commands.add_parser("functions", help="list the functions template expressions may call")
     args = parser.parse_args(argv)
+
+    if args.command == "functions":
+        for name in sorted(TEMPLATE_FUNCTIONS):
+            print(f"{name:<16} {TEMPLATE_FUNCTIONS[name].doc}")
+        return 0
 
     if args.command == "validate":
         if args.seeds < 1:
