@@ -155,6 +155,8 @@ def problem_page(*, problem: Problem) -> dict[str, Any]:
         "submissions": view["submissions"],
         "solution": view.get("solution"),
         "urls": api_urls(problem.pk),
+        "attempts_used": problem.attempts_used,
+        "max_attempts": settings.MAX_ATTEMPTS_PER_PROBLEM,
     }
     return {
         "problem": {

@@ -95,8 +95,12 @@
     if (!response) {
       return "Could not reach the server. Check your connection and try again; your answers are kept.";
     }
-    if (response.status === 401 || response.status === 403) {
+    var detail = response.data && typeof response.data.detail === "string" ? response.data.detail : "";
+    if (response.status === 401 || (response.status === 403 && /credential|CSRF|authenticat/i.test(detail))) {
       return "Your session has ended. Log in again in another tab, then try again; your answers are kept on this device.";
+    }
+    if (response.status === 409 && detail) {
+      return detail + " Press “Another one like this” or go to the next problem.";
     }
     if (response.status === 404) {
       return "This problem is no longer available. Go to the dashboard to pick another one.";
@@ -104,8 +108,8 @@
     if (response.status === 429) {
       return "Too many requests in a short time. Wait a few seconds and try again.";
     }
-    if (response.data && typeof response.data.detail === "string") {
-      return response.data.detail;
+    if (detail) {
+      return detail;
     }
     return "The server could not handle that (error " + response.status + "). Try again in a moment; your answers are kept.";
   }
@@ -220,8 +224,12 @@
     }
   }
 
-  function restoreDrafts() {
+  /* Drafts win; otherwise the answers of the latest submission, so a reload shows what was graded. */
+  function restoreDrafts(latest) {
     var drafts = readDrafts();
+    if (!Object.keys(drafts).length && latest && latest.answers) {
+      drafts = latest.answers;
+    }
     parts.forEach(function (part) {
       var text = drafts[part.key];
       if (typeof text !== "string" || text === "") {
@@ -306,6 +314,9 @@
     if (part.input) {
       part.input.addEventListener("input", function () {
         saveDrafts();
+        if (statusLine.classList.contains("error")) {
+          setStatus("");
+        }
         window.clearTimeout(part.timer);
         part.timer = window.setTimeout(function () {
           requestPreview(part);
@@ -356,7 +367,14 @@
       heading = "Not quite.";
     }
     part.verdict.appendChild(make("strong", "", heading));
-    var lines = feedbackLines(verdict.feedback).concat(feedbackLines(verdict.message));
+    var lines = [];
+    feedbackLines(verdict.feedback)
+      .concat(feedbackLines(verdict.message))
+      .forEach(function (line) {
+        if (line !== heading && lines.indexOf(line) === -1) {
+          lines.push(line);
+        }
+      });
     if (lines.length) {
       var list = make("ul");
       lines.forEach(function (line) {
@@ -397,6 +415,11 @@
     } else if (submission.status === "invalid") {
       resultBox.appendChild(make("p", "score", "Some parts could not be read; see the messages next to them."));
     }
+    if (attemptsUsed >= maxAttempts && Number(submission.score) < 1) {
+      resultBox.appendChild(
+        make("p", "muted", "You have used every attempt at this problem. Read the worked solution, then try another one like it.")
+      );
+    }
   }
 
   function showAttempts(submissions) {
@@ -406,7 +429,7 @@
     var list = attemptsBox.querySelector("ol");
     clear(list);
     submissions.forEach(function (submission, index) {
-      var text = "Attempt " + (index + 1) + ": " + submission.status;
+      var text = "Attempt " + (submission.attempt || index + 1) + ": " + submission.status;
       if (submission.status === "graded") {
         text += ", score " + percent(submission.score);
       }
@@ -469,9 +492,12 @@
   var pendingAnswers = null;
   var busy = false;
 
+  var attemptsUsed = Number(problem.attempts_used) || 0;
+  var maxAttempts = Number(problem.max_attempts) || Infinity;
+
   function setBusy(value) {
     busy = value;
-    submitButton.disabled = value;
+    submitButton.disabled = value || attemptsUsed >= maxAttempts;
     submitButton.setAttribute("aria-busy", value ? "true" : "false");
   }
 
@@ -509,6 +535,10 @@
             throw new Error(
               "Grading is taking longer than usual. Your submission is saved; reload this page in a minute to see the result."
             );
+          }
+          var seconds = Math.floor((Date.now() - started) / 1000);
+          if (seconds >= 2) {
+            setStatus("Grading… " + seconds + " s (hard answers take longer)", { busy: true });
           }
           delay = Math.min(POLL_MAX_MS, Math.round(delay * 1.6));
           return step();
@@ -557,6 +587,13 @@
         }
         if (!response || !response.ok || !response.data || response.data.id === undefined) {
           throw new Error(describeFailure(response));
+        }
+        if (response.status === 202) {
+          attemptsUsed += 1;
+          var counter = document.getElementById("attempts-used");
+          if (counter) {
+            counter.textContent = String(attemptsUsed);
+          }
         }
         return poll(submitUrl(response.data.id)).then(function (submission) {
           pendingAnswers = null;
@@ -638,7 +675,8 @@
 
   /* ---------- start ---------- */
 
-  restoreDrafts();
+  var last = problem.submissions && problem.submissions[problem.submissions.length - 1];
+  restoreDrafts(last);
   parts.forEach(function (part) {
     if (part.input && part.input.value.trim() !== "") {
       requestPreview(part);
@@ -646,7 +684,6 @@
   });
   showHints(problem.hints, problem.hints_remaining);
   showAttempts(problem.submissions);
-  var last = problem.submissions && problem.submissions[problem.submissions.length - 1];
   if (last && FINAL_STATUSES.indexOf(last.status) !== -1 && last.parts) {
     showSubmission(last);
   } else if (last && FINAL_STATUSES.indexOf(last.status) === -1) {
