@@ -121,6 +121,13 @@ def wait_for(predicate: Any, what: str, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
+def queues_drained() -> bool:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    return client.llen("default") == 0 and client.llen("grading") == 0
+
+
 def server_up(port: int) -> bool:
     try:
         return Client(port).call("GET", "/api/v1/health")[0] == 200
@@ -303,6 +310,9 @@ def main() -> None:
             )  # fmt: skip
         wait_for(lambda: server_up(args.port), "gunicorn")
         wait_for(lambda: b"ready." in worker_log.read_bytes(), "the celery worker")
+        # sync_content queued a full pool of prepared variants per template; let the worker
+        # finish that before measuring (a deployment does it once, after each sync).
+        wait_for(queues_drained, "the variant pools to fill", seconds=300)
 
         status, body = Client(args.port).call(
             "POST",

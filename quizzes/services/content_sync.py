@@ -12,6 +12,7 @@ from django.db import transaction
 
 from quizzes.models import ItemState, ProblemTemplate, TemplateVersion, Topic
 from quizzes.selectors import forget_catalog
+from quizzes.services.variant_pool import fill_all_pools
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def sync_content(*, bank: Any = None) -> SyncReport:
     gone = [key for key, template in stored.items() if key not in seen and template.is_active]
     ProblemTemplate.objects.filter(key__in=gone).update(is_active=False)
     forget_catalog()
+    fill_all_pools()
     return SyncReport(
         topics=len(topics),
         created=tuple(created),

@@ -52,28 +52,46 @@ def take_prepared_variant(*, version: TemplateVersion) -> GeneratedVariant | Non
 
 
 def refill_variant_pool(*, version_id: int) -> int:
-    """Top the pool of `version_id` up to the configured size; returns how many were added."""
-    missing = (
-        settings.VARIANT_POOL_SIZE
-        - PreparedVariant.objects.filter(template_version_id=version_id).count()
-    )
-    if missing <= 0:
+    """Add one variant to the pool of `version_id` if it is below the configured size; returns
+    how many were added. One per call keeps each task short, so grading never queues long
+    behind the pool."""
+    count = PreparedVariant.objects.filter(template_version_id=version_id).count()
+    if count >= settings.VARIANT_POOL_SIZE:
         return 0
     version = TemplateVersion.objects.select_related("template").get(pk=version_id)
-    generated = [generate_variant(version) for _ in range(missing)]
-    PreparedVariant.objects.bulk_create(
-        PreparedVariant(
-            template_version=version,
-            seed=variant.seed,
-            fingerprint=variant.fingerprint[:64],
-            snapshot=variant.snapshot,
-        )
-        for variant in generated
+    variant = generate_variant(version)
+    PreparedVariant.objects.create(
+        template_version=version,
+        seed=variant.seed,
+        fingerprint=variant.fingerprint[:64],
+        snapshot=variant.snapshot,
     )
-    return len(generated)
+    return 1
 
 
-def enqueue_refill(*, version_id: int) -> None:
+def enqueue_refill(*, version_id: int, times: int = 1) -> None:
+    """Ask the worker, once the current transaction commits, to add up to `times` variants."""
     from quizzes.tasks import refill_variant_pool_task
 
-    transaction.on_commit(lambda: refill_variant_pool_task.delay(version_id), robust=True)
+    def send() -> None:
+        for _ in range(times):
+            refill_variant_pool_task.delay(version_id)
+
+    transaction.on_commit(send, robust=True)
+
+
+def fill_all_pools() -> int:
+    """Queue enough refills to fill the pool of every servable template version (after a sync);
+    returns how many versions were queued."""
+    if not pool_enabled():
+        return 0
+    from quizzes.models import ProblemTemplate
+
+    version_ids = list(
+        ProblemTemplate.objects.filter(is_active=True, current_version__isnull=False).values_list(
+            "current_version_id", flat=True
+        )
+    )
+    for version_id in version_ids:
+        enqueue_refill(version_id=version_id, times=settings.VARIANT_POOL_SIZE)
+    return len(version_ids)

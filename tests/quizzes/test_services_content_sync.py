@@ -1,6 +1,7 @@
 from dataclasses import replace
 
 import pytest
+from django.test import override_settings
 
 from quizzes.models import ProblemTemplate, TemplateVersion, Topic
 from quizzes.services.content_sync import sync_content
@@ -54,3 +55,13 @@ def test_a_template_gone_from_the_bank_is_retired_not_deleted(synced):
     report = sync_content(bank=BankSlice(synced.topics, synced.templates[1:]))
     assert report.deactivated == (synced.templates[0].id,)
     assert not ProblemTemplate.objects.get(key=synced.templates[0].id).is_active
+
+
+@override_settings(VARIANT_POOL_SIZE=2)
+def test_a_sync_queues_a_full_pool_for_every_servable_version(
+    bank_slice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_content(bank=bank_slice)
+    for template in ProblemTemplate.objects.all():
+        assert template.current_version.prepared_variants.count() == 2

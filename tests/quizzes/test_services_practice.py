@@ -83,7 +83,7 @@ def test_a_prepared_variant_is_served_and_the_pool_is_topped_up(
         key=synced.templates[0].id
     )
     version = template.current_version
-    assert refill_variant_pool(version_id=version.pk) == 2
+    assert [refill_variant_pool(version_id=version.pk) for _ in range(3)] == [1, 1, 0]
     prepared_seeds = set(
         PreparedVariant.objects.filter(template_version=version).values_list("seed", flat=True)
     )
@@ -91,7 +91,7 @@ def test_a_prepared_variant_is_served_and_the_pool_is_topped_up(
         problem = create_problem(user=student_a, template=template)
     assert problem.seed in prepared_seeds
     assert variant_from_snapshot(problem.snapshot).seed == problem.seed
-    # The refill ran on commit: the pool is full again and never holds the served seed.
+    # One refill ran on commit: the pool is full again and never holds the served seed.
     remaining = PreparedVariant.objects.filter(template_version=version)
     assert remaining.count() == 2
     assert problem.seed not in set(remaining.values_list("seed", flat=True))
