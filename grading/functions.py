@@ -413,7 +413,9 @@ def _round(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
         raise _fail("`round` needs a real number")
     scale = Integer(10) ** digits
     scaled = x * scale
-    exact = sympy.nsimplify(scaled, rational=True) if scaled.has(sympy.Float) else scaled
+    # A float rounds as its shortest decimal reads (2.675 -> 2.68), read exactly from 15
+    # significant digits; nsimplify would run a slow PSLQ search for the same answer.
+    exact = sympy.Rational(str(sympy.Float(scaled, 15))) if scaled.has(sympy.Float) else scaled
     magnitude = sympy.floor(sympy.Abs(exact) + S.Half)
     rounded = sympy.sign(exact) * magnitude / scale
     if digits > 0 and x.has(sympy.Float):
