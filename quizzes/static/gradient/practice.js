@@ -189,7 +189,8 @@
       .map(function (input) {
         return input.value;
       });
-    return part.options.multiple ? "{" + chosen.join(", ") + "}" : chosen[0] || "";
+    /* The choice checker reads several picks as labels separated by commas. */
+    return part.options.multiple ? chosen.join(", ") : chosen[0] || "";
   }
 
   function collectAnswers() {
@@ -239,7 +240,7 @@
         part.input.value = text;
       }
       part.choiceInputs.forEach(function (input) {
-        var chosen = text.replace(/^\{|\}$/g, "").split(/\s*,\s*/);
+        var chosen = text.split(/\s*,\s*/);
         input.checked = chosen.indexOf(input.value) !== -1;
       });
     });
@@ -260,7 +261,8 @@
   function showParseError(part, message, position, text) {
     clear(part.preview);
     part.preview.classList.add("has-error");
-    var where = typeof position === "number" ? " (at character " + (position + 1) + ")" : "";
+    var where =
+      typeof position === "number" && !/position|character/i.test(message) ? " (at character " + (position + 1) + ")" : "";
     part.preview.appendChild(make("p", "parse-error", message + where));
     part.preview.appendChild(caretView(text, position));
     if (part.input) {
@@ -317,6 +319,10 @@
         if (statusLine.classList.contains("error")) {
           setStatus("");
         }
+        if (part.verdict.classList.contains("empty-answer")) {
+          clear(part.verdict);
+          part.verdict.className = "verdict";
+        }
         window.clearTimeout(part.timer);
         part.timer = window.setTimeout(function () {
           requestPreview(part);
@@ -324,7 +330,13 @@
       });
     }
     part.choiceInputs.forEach(function (input) {
-      input.addEventListener("change", saveDrafts);
+      input.addEventListener("change", function () {
+        saveDrafts();
+        if (part.verdict.classList.contains("empty-answer")) {
+          clear(part.verdict);
+          part.verdict.className = "verdict";
+        }
+      });
     });
   });
 
@@ -371,7 +383,8 @@
     feedbackLines(verdict.feedback)
       .concat(feedbackLines(verdict.message))
       .forEach(function (line) {
-        if (line !== heading && lines.indexOf(line) === -1) {
+        /* The heading already says right or wrong; keep only lines that add something. */
+        if (!/^(not correct|incorrect|correct|right|wrong)\.?$/i.test(line.trim()) && lines.indexOf(line) === -1) {
           lines.push(line);
         }
       });
@@ -559,10 +572,20 @@
     }
     var answers = collectAnswers();
     var missing = parts.filter(function (part) {
-      return answers[part.key].trim() === "" || answers[part.key] === "{}";
+      return answers[part.key].trim() === "";
     });
     if (missing.length) {
-      setStatus("Answer every part before checking (" + missing.map(function (p) { return p.key; }).join(", ") + " is empty).", { error: true });
+      setStatus(
+        missing.length === 1 && parts.length > 1
+          ? "One part is still empty: answer it, then check again."
+          : "Answer every part before checking; the empty ones are marked.",
+        { error: true }
+      );
+      missing.forEach(function (part) {
+        clear(part.verdict);
+        part.verdict.className = "verdict incorrect empty-answer";
+        part.verdict.appendChild(make("strong", "", "Enter an answer here."));
+      });
       if (missing[0].input) {
         missing[0].input.focus();
       }
