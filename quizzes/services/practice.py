@@ -69,8 +69,10 @@ def create_problem(
 
 
 def create_another_problem(*, problem: Problem) -> Problem:
-    """ "Another one like this": same template (its current version), a new seed."""
-    template = ProblemTemplate.objects.select_related("current_version").get(pk=problem.template_id)
+    """Another one like this: the same template (at its current version) with a new seed."""
+    template = ProblemTemplate.objects.select_related("current_version", "topic").get(
+        pk=problem.template_id
+    )
     return create_problem(user=problem.user, template=template, assignment=problem.assignment)
 
 
