@@ -65,9 +65,9 @@
     }
   }
 
-  function renderLatex(latex, element) {
+  function renderLatex(latex, element, display) {
     if (window.katex && typeof window.katex.render === "function") {
-      window.katex.render(latex, element, { throwOnError: false, displayMode: false });
+      window.katex.render(latex, element, { throwOnError: false, displayMode: Boolean(display) });
     } else {
       element.textContent = latex;
     }
@@ -279,7 +279,8 @@
     part.preview.appendChild(make("span", "read-as", "Read as"));
     var math = make("span", "preview-math");
     part.preview.appendChild(math);
-    renderLatex(latex, math);
+    /* Display style, so fractions and exponents in the read-back are as large as in print. */
+    renderLatex(latex, math, true);
   }
 
   function requestPreview(part) {
