@@ -20,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sympy
-from sympy.core.parameters import global_parameters
 from sympy.logic.boolalg import BooleanAtom
 
 from grading import feedback
@@ -777,11 +776,6 @@ CHECKERS: dict[str, Callable[[str, str, GradingOptions], Verdict]] = {
 
 def check_answer(kind: str, expected: str, answer: str, options: GradingOptions) -> Verdict:
     """Grade one answer; student input errors become ``invalid`` verdicts with a position."""
-    if global_parameters.distribute:
-        # The parser reads under distribute(False) so that 2(x+1) stays as typed; SymPy clears
-        # its whole cache whenever that flag flips, which made every parse (and all the algebra
-        # after it) start cold. Grading runs in a dedicated child, so it keeps the flag off.
-        global_parameters.distribute = False
     checker = CHECKERS.get(kind)
     if checker is None:
         return invalid(f"Unknown answer kind {kind!r}; expected one of {', '.join(KINDS)}.")

@@ -281,9 +281,9 @@ class BoundedPool:
     ) -> Outcome:
         """Run ``function(*args)`` in a child; every failure comes back as an :class:`Outcome`.
 
-        Children are kept per ``lane``: a job that changes process-wide state in its child
-        (grading turns off SymPy's automatic distribution) never shares a child with jobs that
-        expect SymPy's defaults.
+        Children are kept per ``lane`` so that one kind of job (grading answers, generating
+        template variants) keeps its own warm SymPy cache and never inherits state another kind
+        of job left behind.
         """
         cpu = cpu_seconds if cpu_seconds is not None else cpu_budget()
         memory = memory_mb if memory_mb is not None else memory_budget()
