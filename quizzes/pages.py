@@ -168,7 +168,6 @@ def problem_page(*, problem: Problem) -> dict[str, Any]:
             "parts": parts,
             "attempts_used": problem.attempts_used,
             "max_attempts": settings.MAX_ATTEMPTS_PER_PROBLEM,
-            "reason": getattr(problem, "reason", ""),
         },
         "page_data": page_data,
         "max_answer_length": settings.MAX_ANSWER_LENGTH,

@@ -58,6 +58,8 @@ def practice(request: HttpRequest) -> HttpResponse:
     except (NoProblemAvailable, TemplateUnavailable) as exc:
         messages.error(request, f"{exc} Pick another topic below.")
         return redirect("dashboard")
+    if reason := getattr(problem, "reason", ""):
+        messages.info(request, reason)
     return redirect("problem", problem_id=problem.pk)
 
 

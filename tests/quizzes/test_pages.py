@@ -447,3 +447,18 @@ def test_every_template_renders(student, problem: Problem) -> None:
     for name, context in contexts.items():
         html = render_to_string(name, context, request=request)
         assert html.strip(), name
+
+
+def test_practice_passes_on_why_the_problem_was_chosen(
+    student_client: Client, template: ProblemTemplate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quizzes import views
+
+    def choose_with_reason(*, user, topic_slug=None):
+        problem = create_problem(user=user, template=template)
+        problem.reason = "Derivatives next: your functions practice is strong."
+        return problem
+
+    monkeypatch.setattr(views, "choose_next_problem", choose_with_reason)
+    response = student_client.get(reverse("practice"), follow=True)
+    assert b"Derivatives next: your functions practice is strong." in response.content
