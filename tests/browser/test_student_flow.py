@@ -126,13 +126,16 @@ def test_a_new_student_signs_up_practises_and_gets_feedback_without_a_reload(
     expect(page.locator("#problem .statement .katex").first).to_be_visible()
     problem = Problem.objects.get(user__username="ada")
     a, b = int(problem.snapshot["values"]["a"]), int(problem.snapshot["values"]["b"])
-    page.evaluate("window.loadedOnce = true")
 
     answer = page.locator("#answer-slope")
     preview = page.locator("#preview-slope")
     answer.press_sequentially(f"{2 * a}x+*{b}")
     expect(preview.locator(".parse-error")).to_be_visible()
     expect(preview.locator(".caret")).to_be_visible()
+    page.reload()
+    expect(answer).to_have_value(f"{2 * a}x+*{b}")
+    expect(preview.locator(".caret")).to_be_visible()
+    page.evaluate("window.loadedOnce = true")
     page.get_by_role("button", name="Check answer").click()
     expect(page.locator("#status")).to_contain_text("did not use up an attempt")
     assert Problem.objects.get(pk=problem.pk).attempts_used == 0
@@ -142,11 +145,26 @@ def test_a_new_student_signs_up_practises_and_gets_feedback_without_a_reload(
     expect(preview.locator(".katex")).to_be_visible()
     expect(preview).to_contain_text(f"{a}x")
     shot(page, "practice-preview.png")
+    # The first polls see the submission still grading, as with a busy worker.
+    polls = {"held": 0}
+
+    def hold_first_polls(route: object) -> None:
+        if polls["held"] < 4:
+            polls["held"] += 1
+            route.fulfill(json={"id": 0, "status": "grading", "score": None, "parts": {}})  # type: ignore[attr-defined]
+        else:
+            route.continue_()  # type: ignore[attr-defined]
+
+    page.route(re.compile(r"/api/v1/submissions/\d+$"), hold_first_polls)
     page.get_by_role("button", name="Check answer").click()
+    expect(page.locator("#status")).to_contain_text("Grading")
+    expect(page.locator("#status .spinner")).to_be_visible()
+    expect(page.get_by_role("button", name="Check answer")).to_be_disabled()
     verdict = page.locator("#verdict-slope")
     expect(verdict).to_have_class(re.compile(r"\bincorrect\b"))
     expect(verdict).to_contain_text("exponent 2 comes down")
     expect(page.locator("#result")).to_contain_text("Score: 0%")
+    page.unroute(re.compile(r"/api/v1/submissions/\d+$"))
 
     answer.fill("")
     answer.press_sequentially(f"{2 * a}x + {b}")

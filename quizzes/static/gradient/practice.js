@@ -655,7 +655,9 @@
     if (hintButton) {
       var left = Number(remaining) || 0;
       hintButton.disabled = left <= 0;
-      hintButton.textContent = left <= 0 ? "No more hints" : "Show a hint (" + left + " left)";
+      var shown = (hints || []).length;
+      hintButton.textContent =
+        left > 0 ? "Show a hint (" + left + " left)" : shown ? "No more hints" : "No hints for this problem";
     }
   }
 
