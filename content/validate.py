@@ -131,6 +131,29 @@ def expected_distinct(space: float, draws: int) -> float:
     return space * -math.expm1(draws * math.log1p(-1.0 / space))
 
 
+def distinct_deviation(space: float, draws: int) -> float:
+    """The standard deviation of the number of distinct values in `draws` uniform draws."""
+    if space <= 2:
+        return 0.0
+    miss = (1.0 - 1.0 / space) ** draws
+    variance = (
+        space * (space - 1.0) * (1.0 - 2.0 / space) ** draws + space * miss - (space * miss) ** 2
+    )
+    return math.sqrt(max(0.0, variance))
+
+
+def required_distinct(space: float, draws: int) -> int:
+    """The fewest distinct variants a template must show in `draws` seeds.
+
+    A share of the mean, loosened to three standard deviations below it when a few draws from a
+    modest space make repeats likely by chance alone.
+    """
+    mean = expected_distinct(space, draws)
+    share = math.ceil(DISTINCT_SHARE * mean)
+    chance = math.floor(mean - 3.0 * distinct_deviation(space, draws))
+    return max(1, min(draws, share, max(chance, 1)))
+
+
 def validate_template(template: Template, seeds: int) -> TemplateResult:
     """Run every check on one template for seeds 0..seeds-1."""
     path = template.source_path
@@ -195,8 +218,7 @@ def _result(
     required = 0
     if variants:
         effective = max(1.0, space * min(1.0, acceptance))
-        required = max(1, math.ceil(DISTINCT_SHARE * expected_distinct(effective, len(variants))))
-        required = min(required, len(variants))
+        required = required_distinct(effective, len(variants))
     return TemplateResult(
         template=template.id,
         path=template.source_path,

@@ -3,9 +3,17 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from content.loader import load_template, parse_template
 from content.topics import BANK_DIR, TOPICS_FILE
-from content.validate import expected_distinct, run_validation, validate_bank, validate_template
+from content.validate import (
+    expected_distinct,
+    required_distinct,
+    run_validation,
+    validate_bank,
+    validate_template,
+)
 
 BROKEN = Path(__file__).parent / "broken"
 SUM = """\
@@ -148,3 +156,11 @@ def test_constraints_that_rarely_hold_are_reported_with_their_acceptance_rate():
     result = validate_template(parse_template(text, path="sum.toml"), 4)
     assert result.acceptance < 0.05
     assert any("accept only" in f.message and f.line == 3 for f in result.failures)
+
+
+@pytest.mark.parametrize(
+    ("space", "draws", "required"),
+    [(10**9, 50, 35), (37.5, 5, 3), (40, 20, 11), (1, 10, 1), (3, 50, 2)],
+)
+def test_the_distinct_requirement_allows_for_chance_repeats(space, draws, required):
+    assert required_distinct(space, draws) == required
