@@ -323,6 +323,9 @@
         if (part.verdict.classList.contains("empty-answer")) {
           clear(part.verdict);
           part.verdict.className = "verdict";
+        } else if (part.verdict.firstChild) {
+          /* The verdict was for the previous text: keep it readable but visibly out of date. */
+          part.verdict.classList.add("stale");
         }
         window.clearTimeout(part.timer);
         part.timer = window.setTimeout(function () {
