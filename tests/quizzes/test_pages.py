@@ -462,3 +462,47 @@ def test_practice_passes_on_why_the_problem_was_chosen(
     monkeypatch.setattr(views, "choose_next_problem", choose_with_reason)
     response = student_client.get(reverse("practice"), follow=True)
     assert b"Derivatives next: your functions practice is strong." in response.content
+
+
+PICK_PRODUCT = """
+id = "pages-pick-product"
+version = 1
+title = "Which product is defined"
+topic = "derivatives"
+difficulty = 1
+statement = "Let $A$ be {{m}}×2 and $B$ be 2×{{m}}."
+solution = "Inner sizes must agree."
+
+[parameters]
+m = { int = [3, 5] }
+
+[[parts]]
+key = "pick"
+kind = "choice"
+prompt = "Which product is defined?"
+multiple = true
+choices = [
+  { label = "AB", text = "$AB$", correct = "m > 2" },
+  { label = "BA", text = "$BA$", correct = "m > 2" },
+  { label = "AA", text = "$AA$", correct = "m < 2" },
+]
+"""
+
+
+def test_a_choice_part_renders_its_options_without_saying_which_are_right(
+    student, student_client: Client, topics: dict[str, Topic]
+) -> None:
+    template = ProblemTemplate.objects.create(
+        key="pages-pick-product", title="Which product is defined", topic=topics["derivatives"]
+    )
+    template.current_version = TemplateVersion.objects.create(
+        template=template, number=1, source_text=PICK_PRODUCT, source_hash="pages-test-2"
+    )
+    template.save(update_fields=["current_version"])
+    problem = create_problem(user=student, template=template)
+    response = student_client.get(reverse("problem", args=[problem.pk]))
+    content = response.content.decode()
+    assert content.count('type="checkbox" name="answer-pick"') == 3
+    assert 'value="AB"' in content and "$AA$" in content
+    assert "m &gt; 2" not in content and "m > 2" not in content
+    assert page_data(response)["parts"][0]["options"]["multiple"] is True
