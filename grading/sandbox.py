@@ -209,6 +209,28 @@ class _Child:
             pass
 
 
+def _close_inherited_descriptors(*, keep: tuple[int, ...]) -> None:
+    """Close every descriptor a new child inherited except stdio and its own pipes.
+
+    The parent may be a web or worker process holding sockets (database connections, a listening
+    socket, a client's pipe); a child that kept copies would keep those open after the parent
+    closed them, so peers would never see the connection end.
+    """
+    previous = 2
+    for fd in sorted(set(keep)):
+        if fd > previous + 1:
+            os.closerange(previous + 1, fd)
+        previous = max(previous, fd)
+    os.closerange(previous + 1, _max_descriptor())
+
+
+def _max_descriptor() -> int:
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft <= 0:
+        return 1 << 20
+    return int(soft)
+
+
 class BoundedPool:
     """Pre-forked children for bounded jobs; safe to share between threads of one process."""
 
@@ -231,8 +253,7 @@ class BoundedPool:
             try:
                 os.close(job_write)
                 os.close(result_read)
-                for other in list(self._live):
-                    other.close_pipes()
+                _close_inherited_descriptors(keep=(job_read, result_write))
                 _serve(job_read, result_write, memory_mb)
             except BaseException:
                 status = 1

@@ -42,6 +42,14 @@ def exit_abruptly() -> None:
     os._exit(3)
 
 
+def descriptor_is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
 def test_it_returns_the_function_result() -> None:
     assert run_bounded(add, 2, 3) == 5
 
@@ -178,3 +186,21 @@ def test_grading_jobs_never_share_a_child_with_general_jobs() -> None:
     assert run_bounded(distribute_setting) is True
     grading_child = get_pool().run(own_pid, lane="grading").value
     assert run_bounded(own_pid) != grading_child
+
+
+def test_a_child_does_not_keep_the_callers_open_descriptors() -> None:
+    # A socket or pipe the caller holds (a database connection, a client's pipe) must close for
+    # its peer when the caller closes it, so a child must not hold a copy.
+    read_end, write_end = os.pipe()
+    try:
+        pool = sandbox.BoundedPool()
+        try:
+            outcome = pool.run(descriptor_is_open, (write_end,))
+        finally:
+            pool.close()
+        assert outcome.kind == "ok"
+        assert outcome.value is False
+        assert descriptor_is_open(write_end)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
