@@ -121,6 +121,28 @@ def wait_for(predicate: Any, what: str, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
+def process_tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of a process and all of its descendants (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        total += cpu.get(pid, 0.0)
+        stack.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
 def queues_drained() -> bool:
     import redis
 
@@ -327,8 +349,18 @@ def main() -> None:
 
         stop_at = time.monotonic() + args.seconds
         started = time.monotonic()
+        cpu_before = [process_tree_cpu_seconds(p.pid) for p in processes]
         samples = run_students(args.port, staff_token, stop_at, args.students, args.processes)
-        report(samples, time.monotonic() - started, args.students)
+        cpu_used = [
+            process_tree_cpu_seconds(p.pid) - before
+            for p, before in zip(processes, cpu_before, strict=True)
+        ]
+        elapsed = time.monotonic() - started
+        report(samples, elapsed, args.students)
+        print(
+            f"CPU used in the measured window: web {cpu_used[0]:.1f} s, worker {cpu_used[1]:.1f} s "
+            f"(of {elapsed * (os.cpu_count() or 1):.0f} core-seconds on this machine)"
+        )
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)

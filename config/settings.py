@@ -156,7 +156,12 @@ CELERY_TASK_ROUTES = {
     "quizzes.tasks.refill_variant_pool_task": {"queue": "default"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 300)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 300),
+    # Consume queues in the order given to the worker (`-Q grading,default`): a waiting grading
+    # task always goes before housekeeping such as refilling the variant pools.
+    "queue_order_strategy": "priority",
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Per grading task: the soft limit lets the task put the row back; the hard limit kills the child.
 GRADING_TASK_SOFT_SECONDS = envint("GRADING_TASK_SOFT_SECONDS", 30)
@@ -186,7 +191,8 @@ GRADING_MEMORY_MB = envint("GRADING_MEMORY_MB", 512)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"timed": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "timed"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
