@@ -129,3 +129,12 @@ def test_the_grading_task_is_routed_to_the_grading_queue_with_bounds():
     assert app.amqp.router.route({}, grade_submission_task.name)["queue"].name == "grading"
     assert grade_submission_task.acks_late is True
     assert 0 < grade_submission_task.soft_time_limit < grade_submission_task.time_limit
+
+
+def test_beat_runs_the_sweeper_on_the_default_queue():
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["sweep-stuck-submissions"]
+    assert entry["task"] == sweep_stuck_submissions_task.name
+    assert entry["options"]["queue"] == "default"
+    assert entry["schedule"] > 0
