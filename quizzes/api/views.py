@@ -27,7 +27,12 @@ from quizzes.permissions import (
 from quizzes.services.accounts import issue_token, register_student
 from quizzes.services.next_problem import NoProblemAvailable, choose_next_problem
 from quizzes.services.practice import TemplateUnavailable, create_another_problem, reveal_hint
-from quizzes.services.submissions import InvalidAnswers, NoAttemptsLeft, submit_answers
+from quizzes.services.submissions import (
+    IdempotencyKeyReused,
+    InvalidAnswers,
+    NoAttemptsLeft,
+    submit_answers,
+)
 
 
 def parsed(serializer_class: type[s.serializers.Serializer], request: Request) -> dict:
@@ -153,7 +158,7 @@ class SubmitView(APIView):
             )
         except InvalidAnswers as exc:
             return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
-        except NoAttemptsLeft as exc:
+        except (NoAttemptsLeft, IdempotencyKeyReused) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         code = status.HTTP_202_ACCEPTED if result.created else status.HTTP_200_OK
         return Response({"id": result.submission.pk, "status": result.submission.status}, code)

@@ -29,6 +29,10 @@ class NoAttemptsLeft(Exception):
     """Every attempt at this problem has been used."""
 
 
+class IdempotencyKeyReused(Exception):
+    """The idempotency key already named a submission to a different problem."""
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     submission: Submission
@@ -73,10 +77,13 @@ def submit_answers(
     """Store a pending submission and enqueue its grading on commit.
 
     Preconditions: `problem` belongs to `user`. A retry with the same idempotency key returns the
-    first submission unchanged. Raises InvalidAnswers (nothing stored) or NoAttemptsLeft."""
+    first submission unchanged. Raises InvalidAnswers (nothing stored), NoAttemptsLeft or
+    IdempotencyKeyReused."""
     if idempotency_key:
         existing = find_by_idempotency_key(user=user, key=idempotency_key)
         if existing is not None:
+            if existing.problem_id != problem.pk:
+                raise IdempotencyKeyReused("That idempotency key was used for another problem.")
             return SubmitResult(submission=existing, created=False)
     errors = check_answers(problem=problem, answers=answers)
     if errors:

@@ -256,3 +256,18 @@ def test_the_schema_describes_every_endpoint(anonymous_client):
         "/api/v1/preview",
     ):
         assert path in paths
+
+
+def test_an_idempotency_key_reused_on_another_problem_answers_409(
+    client_a, student_a, make_problem
+):
+    first, second = make_problem(student_a), make_problem(student_a)
+    for problem, expected in ((first, 202), (second, 409)):
+        response = client_a.post(
+            f"/api/v1/problems/{problem.pk}/submissions",
+            {"answers": right_answers(problem)},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="one-key",
+        )
+        assert response.status_code == expected
+    assert Submission.objects.count() == 1
