@@ -38,12 +38,16 @@ class BKTParams:
         """Chance of a correct answer given the current P(known)."""
         return p_known * (1.0 - self.slip) + (1.0 - p_known) * self.guess
 
-    def update(self, p_known: float, correct: float) -> float:
-        """P(known) after observing an answer (partial credit weights the two cases) and practice."""
+    def posterior(self, p_known: float, correct: float) -> float:
+        """P(known) given the answer, before the practice's learning or forgetting step."""
         right = p_known * (1.0 - self.slip) / max(self.predict(p_known), _TINY)
         wrong_den = p_known * self.slip + (1.0 - p_known) * (1.0 - self.guess)
         wrong = p_known * self.slip / max(wrong_den, _TINY)
-        posterior = correct * right + (1.0 - correct) * wrong
+        return correct * right + (1.0 - correct) * wrong
+
+    def update(self, p_known: float, correct: float) -> float:
+        """P(known) after observing an answer (partial credit weights the two cases) and practice."""
+        posterior = self.posterior(p_known, correct)
         return posterior * (1.0 - self.forget) + (1.0 - posterior) * self.learn
 
 

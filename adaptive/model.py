@@ -14,11 +14,15 @@ TopicState::
     {"p_known": float, "attempts": int, "correct": int, "wins": float, "fails": float,
      "last": [score, ...] (latest first, three), "recent": [score, ...] (latest first, five),
      "last_index": int, "last_seen": ISO datetime | None, "last_template": str | None,
-     "mastered": bool, "mastered_at": ISO datetime | None, "card": FSRS card dict | None}
+     "mastered": bool, "mastered_at": ISO datetime | None, "ever_mastered": bool,
+     "wrong_streak": int (wrong answers in a row),
+     "first_score": float | None, "card": FSRS card dict | None,
+     "stability": float | None, "reviewed_at": epoch seconds | None (copied from the card)}
 
 item state (shared by all students)::
 
-    {template_id: {"difficulty": float (logit scale), "count": int}}
+    {template_id: {"difficulty": float (logit scale), "count": int, "known_n": float,
+                   "known_wrong": float, "unknown_n": float, "unknown_right": float}}
 
 Every update touches one topic, one item and a few learner totals: O(1) per answer whatever the
 length of the history.
@@ -34,7 +38,7 @@ from typing import Any
 from adaptive.bkt import BKTParams
 from adaptive.elo import elo_step, sigmoid
 from adaptive.logistic import LearnerHistory, SkillHistory, logit, response_features
-from adaptive.review import rating_for, retrievability, review_card
+from adaptive.review import Rating, rating_for, retention, retrievability, review_card
 
 LearnerState = dict[str, Any]
 ItemState = dict[str, Any]
@@ -63,7 +67,9 @@ class ModelConfig:
     hint_penalty: float = 0.25  # share of credit each hint takes away, as evidence
     mastery_threshold: float = 0.95
     recent_needed: int = 2  # the latest answers that must all be right to declare mastery
-    lose_mastery_below: float = 0.6  # a mastered topic is lost again below this P(known)
+    lose_mastery_below: float = 0.7  # a mastered topic is lost again below this P(known)
+    learn_prior_weight: float = 10.0  # practices the population learning rate is worth
+    item_prior_weight: float = 20.0  # answers the author's difficulty is worth for guess/slip
     ability_step: float = 0.3
     item_step: float = 0.4
 
@@ -102,6 +108,11 @@ def initial_state() -> LearnerState:
         "wins": 0.0,
         "fails": 0.0,
         "ability": 0.0,
+        "learned": 0.0,
+        "misses": 0.0,
+        "firsts": 0,
+        "first_wins": 0.0,
+        "last_seen": None,
         "previous_score": None,
         "previous_topic": None,
         "recent_topics": [],
@@ -123,7 +134,12 @@ def _new_topic(prior: float) -> TopicState:
         "last_template": None,
         "mastered": False,
         "mastered_at": None,
+        "ever_mastered": False,
+        "wrong_streak": 0,
+        "first_score": None,
         "card": None,
+        "stability": None,
+        "reviewed_at": None,
     }
 
 
@@ -141,21 +157,74 @@ def topic_state(
 
 def item_difficulty(item_states: Mapping[str, Any], template: TemplateInfo) -> float:
     found = item_states.get(template.id)
-    if found is not None:
+    if found:
         return float(found["difficulty"])
     return initial_difficulty(template.difficulty)
 
 
-def tracing_for(difficulty: float, config: ModelConfig = DEFAULT_MODEL) -> BKTParams:
-    """Knowledge tracing whose guess and slip follow the item: a hard item is hard to guess."""
-    guess = min(0.35, max(0.02, 2.0 * config.base_guess * sigmoid(-difficulty)))
-    slip = min(0.3, max(0.02, 2.0 * config.base_slip * sigmoid(difficulty)))
-    return BKTParams(prior=config.new_topic_prior, learn=config.learn, guess=guess, slip=slip)
+def learn_rate(learner_state: Mapping[str, Any], config: ModelConfig = DEFAULT_MODEL) -> float:
+    """This learner's chance of learning a topic from one practice.
+
+    Counted online: a topic learned here (first answer wrong, later mastered) is one success; every
+    wrong answer on a topic not yet mastered is one practice that had not (yet) taught it. The
+    population rate `config.learn` is the prior, worth `learn_prior_weight` practices.
+    """
+    m = config.learn_prior_weight
+    events = float(learner_state.get("learned", 0.0))
+    misses = float(learner_state.get("misses", 0.0))
+    return min(0.6, max(0.02, (events + m * config.learn) / (events + misses + m)))
+
+
+def item_tracing(
+    item: Mapping[str, Any] | None,
+    author_difficulty: int,
+    config: ModelConfig = DEFAULT_MODEL,
+    *,
+    learn: float | None = None,
+) -> BKTParams:
+    """Knowledge tracing with this item's own guess and slip.
+
+    Each template keeps soft counts of its answers split by the posterior P(known) of the learner
+    who gave them (online EM, shared by all students); the author's difficulty gives the prior, worth
+    `item_prior_weight` answers: a hard item is hard to guess and easier to slip on.
+    """
+    b = initial_difficulty(author_difficulty)
+    guess0 = min(0.35, max(0.02, 2.0 * config.base_guess * sigmoid(-b)))
+    slip0 = min(0.3, max(0.02, 2.0 * config.base_slip * sigmoid(b)))
+    m = config.item_prior_weight
+    if item:
+        guess = (float(item.get("unknown_right", 0.0)) + m * guess0) / (
+            float(item.get("unknown_n", 0.0)) + m
+        )
+        slip = (float(item.get("known_wrong", 0.0)) + m * slip0) / (
+            float(item.get("known_n", 0.0)) + m
+        )
+    else:
+        guess, slip = guess0, slip0
+    return BKTParams(
+        prior=config.new_topic_prior,
+        learn=config.learn if learn is None else learn,
+        guess=min(0.45, max(0.01, guess)),
+        slip=min(0.4, max(0.01, slip)),
+    )
+
+
+def topic_retention(topic: Mapping[str, Any], *, now: datetime) -> float:
+    """Predicted recall of a mastered topic now (1.0 for a topic not mastered: nothing to forget).
+
+    Reads the card's stability and review time copied onto the topic, so no date parsing is
+    needed on the hot path of the policy.
+    """
+    stability = topic.get("stability")
+    reviewed = topic.get("reviewed_at")
+    if stability is None or reviewed is None:
+        return retrievability(topic.get("card"), now=now) if topic.get("card") else 1.0
+    return retention(float(stability), (now.timestamp() - float(reviewed)) / 86400.0)
 
 
 def current_p_known(topic: Mapping[str, Any], *, now: datetime) -> float:
     """P(known) now: the estimate at the last answer times the predicted retention since."""
-    return float(topic["p_known"]) * retrievability(topic.get("card"), now=now)
+    return float(topic["p_known"]) * topic_retention(topic, now=now)
 
 
 def topic_mastery(
@@ -177,13 +246,15 @@ def is_mastered(learner_state: Mapping[str, Any], topic: str) -> bool:
 
 def predict_success(
     learner_state: Mapping[str, Any],
-    topic: str,
-    difficulty: float,
+    item_states: Mapping[str, Any],
+    template: TemplateInfo,
     *,
     now: datetime,
     config: ModelConfig = DEFAULT_MODEL,
 ) -> float:
-    """Chance the learner answers an item of this difficulty on this topic right, now."""
+    """Chance the learner answers this template right, now."""
+    topic = template.topic
+    difficulty = item_difficulty(item_states, template)
     state = topic_state(learner_state, topic, config)
     known = current_p_known(state, now=now) if state["attempts"] else float(state["p_known"])
     skill = SkillHistory(
@@ -205,10 +276,32 @@ def predict_success(
         learner,
         skill_key=topic,
         difficulty=difficulty,
-        tracing=tracing_for(difficulty, config),
+        tracing=item_tracing(
+            item_states.get(template.id),
+            template.difficulty,
+            config,
+            learn=learn_rate(learner_state, config),
+        ),
     )
     z = sum(w * f for w, f in zip(RESPONSE_WEIGHTS, features, strict=True))
     return sigmoid(max(min(z, 30.0), -30.0))
+
+
+def traced_success(
+    learner_state: Mapping[str, Any],
+    item_states: Mapping[str, Any],
+    template: TemplateInfo,
+    *,
+    now: datetime,
+    config: ModelConfig = DEFAULT_MODEL,
+) -> float:
+    """Chance of a right answer from knowledge tracing alone: P(known) now through this item's
+    own guess and slip. Unlike the response model it separates easy from hard templates sharply,
+    which is what choosing a template needs."""
+    state = topic_state(learner_state, template.topic, config)
+    known = current_p_known(state, now=now)
+    tracing = item_tracing(item_states.get(template.id), template.difficulty, config)
+    return tracing.predict(known)
 
 
 def effective_score(score: float, hints_used: int, config: ModelConfig = DEFAULT_MODEL) -> float:
@@ -242,6 +335,9 @@ def record_answer(
     )
     item_count = int(item_state.get("count", 0)) if item_state else 0
     state = topic_state(learner_state, topic, config)
+    tracing = item_tracing(
+        item_state, template_difficulty, config, learn=learn_rate(learner_state, config)
+    )
 
     # Elo part: how surprising the answer was, given learner, topic progress and item.
     expected = sigmoid(
@@ -253,14 +349,20 @@ def record_answer(
         float(learner_state.get("ability", 0.0))
         + elo_step(config.ability_step, 0.02, answers) * surprise
     )
-    new_item = {
-        "difficulty": difficulty - elo_step(config.item_step, 0.01, item_count) * surprise,
-        "count": item_count + 1,
-    }
 
     # Knowledge tracing: forget by elapsed time first, then weigh the answer by this item.
     known_before = current_p_known(state, now=at) if state["attempts"] else float(state["p_known"])
-    p_known = tracing_for(difficulty, config).update(known_before, evidence)
+    knew = tracing.posterior(known_before, evidence)
+    p_known = tracing.update(known_before, evidence)
+    old = item_state or {}
+    new_item = {
+        "difficulty": difficulty - elo_step(config.item_step, 0.01, item_count) * surprise,
+        "count": item_count + 1,
+        "known_n": float(old.get("known_n", 0.0)) + knew,
+        "known_wrong": float(old.get("known_wrong", 0.0)) + knew * (1.0 - evidence),
+        "unknown_n": float(old.get("unknown_n", 0.0)) + 1.0 - knew,
+        "unknown_right": float(old.get("unknown_right", 0.0)) + (1.0 - knew) * evidence,
+    }
     recent = [evidence, *state["recent"]][:5]
     mastered = bool(state["mastered"])
     mastered_at = state["mastered_at"]
@@ -274,6 +376,18 @@ def record_answer(
             mastered, mastered_at = True, at.isoformat()
     elif p_known < config.lose_mastery_below:
         mastered, mastered_at = False, None
+    first_score = evidence if state.get("first_score") is None else float(state["first_score"])
+    learned = float(learner_state.get("learned", 0.0))
+    misses = float(learner_state.get("misses", 0.0))
+    firsts = int(learner_state.get("firsts", 0)) + (1 if state["attempts"] == 0 else 0)
+    first_wins = float(learner_state.get("first_wins", 0.0)) + (
+        evidence if state["attempts"] == 0 else 0.0
+    )
+    if not state["mastered"]:
+        if mastered and not state.get("ever_mastered") and first_score < 0.5:
+            learned += 1.0
+        elif not mastered and evidence < 0.5:
+            misses += 1.0 - evidence
 
     new_topic = {
         **state,
@@ -283,14 +397,18 @@ def record_answer(
         "wins": float(state["wins"]) + evidence,
         "fails": float(state["fails"]) + 1.0 - evidence,
         "last": [evidence, *state["last"]][:3],
+        "wrong_streak": int(state.get("wrong_streak", 0)) + 1 if evidence < 0.5 else 0,
         "recent": recent,
         "last_index": answers,
         "last_seen": at.isoformat(),
         "last_template": template_id,
         "mastered": mastered,
         "mastered_at": mastered_at,
-        "card": review_card(state["card"], rating=rating_for(score, hints_used), at=at),
+        "ever_mastered": bool(state.get("ever_mastered")) or mastered,
+        "first_score": first_score,
+        "card": _next_card(state, mastered=mastered, score=score, hints_used=hints_used, at=at),
     }
+    _copy_card_timing(new_topic)
     topics = dict(learner_state.get("topics", {}))
     topics[topic] = new_topic
     recent_topics = [topic, *learner_state.get("recent_topics", [])][:4]
@@ -301,12 +419,39 @@ def record_answer(
         "wins": float(learner_state.get("wins", 0.0)) + evidence,
         "fails": float(learner_state.get("fails", 0.0)) + 1.0 - evidence,
         "ability": ability,
+        "learned": learned,
+        "misses": misses,
+        "firsts": firsts,
+        "first_wins": first_wins,
+        "last_seen": at.isoformat(),
         "previous_score": evidence,
         "previous_topic": topic,
         "recent_topics": recent_topics,
         "topics": topics,
     }
     return new_learner, new_item
+
+
+def _copy_card_timing(topic: TopicState) -> None:
+    card = topic.get("card")
+    if card and card.get("stability") is not None and card.get("last_review"):
+        topic["stability"] = float(card["stability"])
+        topic["reviewed_at"] = datetime.fromisoformat(card["last_review"]).timestamp()
+    else:
+        topic["stability"] = None
+        topic["reviewed_at"] = None
+
+
+def _next_card(
+    state: Mapping[str, Any], *, mastered: bool, score: float, hints_used: int, at: datetime
+) -> dict[str, Any] | None:
+    """The topic's FSRS card. Memory decay only applies to something learned, so the card starts
+    when the topic is mastered and is dropped when mastery is lost."""
+    if not mastered:
+        return None
+    if state["card"] is None:
+        return review_card(None, rating=Rating.Good, at=at)
+    return review_card(state["card"], rating=rating_for(score, hints_used), at=at)
 
 
 def seed_estimates(
@@ -328,12 +473,9 @@ def seed_estimates(
             "p_known": value,
             "mastered": mastered,
             "mastered_at": at.isoformat() if mastered else None,
-            "card": review_card(
-                state["card"], rating=rating_for(1.0 if mastered else 0.0, 0), at=at
-            )
-            if mastered
-            else state["card"],
+            "card": _next_card(state, mastered=mastered, score=1.0, hints_used=0, at=at),
         }
+        _copy_card_timing(topics[slug])
     return {**initial_state(), **learner_state, "topics": topics}
 
 

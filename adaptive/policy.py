@@ -1,16 +1,25 @@
-"""The next-problem policy: which topic and template to serve, and the reason shown.
+"""The next-problem policy: which topic and template to serve, and the one-line reason shown.
 
-Order of rules:
-1. An instructor's assignment, then a student's chosen topic, override everything.
-2. Spaced review: a mastered topic whose predicted retention fell below `review_retention` comes
-   back (the most-forgotten first), at most every other problem so new learning keeps moving.
-3. A small exploration share tries a topic just beyond the frontier (all its prerequisites are at
-   least started), so a student who already knows it can test out.
-4. Otherwise practise the frontier: unlocked topics (every prerequisite mastered, or the topic
-   itself proven) not yet mastered. Topics already started come first, then the earliest in the
-   topological order; no topic is served more than `max_block` times in a row when another is open.
-5. The template is the one whose predicted success is closest to the target; while a topic is
-   near mastery the target drops so a right answer is stronger evidence.
+Rules, in order:
+1. An instructor's assignment, then a student's chosen topic, override everything ("assigned",
+   "chosen").
+2. When nothing unlocked is left to learn, review: the mastered topic with the lowest predicted
+   retention (FSRS), or else the one whose P(known) has slipped most ("review").
+3. After a long absence (`welcome_back_days`), due reviews come first ("review").
+4. A small exploration share, scaled by how often this learner knew a topic at first sight, tries a
+   topic just beyond the frontier so a student who already knows it can test out ("explore").
+5. Otherwise practise the frontier: unlocked topics (every prerequisite mastered, or the topic
+   itself proven) not yet mastered. Topics already started (or being tested out of) come first,
+   then the earliest in topological order; no topic is served more than `max_block` times in a row
+   when another is open, so practice interleaves ("new", "practice"). Before building on it:
+   - a prerequisite whose predicted retention fell below `review_retention` is reviewed;
+   - after `struggle_after` wrong answers in a row, the weakest prerequisite not seen during the
+     struggle is checked (it may have been forgotten or mastered by luck);
+   - with chance `review_share` a due review of any mastered topic is interleaved.
+6. The template is the one whose predicted success is closest to the target: `target_success`
+   while learning, `confirm_success` once P(known) ≥ `confirm_from` (a hard item makes a right
+   answer strong evidence), `review_success` for reviews and checks (an easy item makes a wrong
+   answer telling). The very last template of a topic is not repeated when another exists.
 
 Only per-topic aggregates are read, so the cost does not grow with the learner's history.
 """
@@ -29,23 +38,32 @@ from adaptive.model import (
     ModelConfig,
     TemplateInfo,
     current_p_known,
-    item_difficulty,
     predict_success,
+    topic_retention,
+    traced_success,
 )
-from adaptive.review import days_since, retrievability
-from content.topics import TopicGraph
+from adaptive.review import days_since
+from content.topics import Topic, TopicGraph
 
 ChoiceKind = Literal["new", "practice", "review", "explore", "assigned", "chosen"]
 
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    target_success: float = 0.75
-    confirm_success: float = 0.6  # target while confirming a topic that is nearly mastered
+    target_success: float = 0.7
+    targeting: Literal["traced", "response"] = "traced"
+    confirm_success: float = 0.65  # target while confirming a topic that is nearly mastered
+    # Reviews and checks look for a lapse: an easy item makes a wrong answer telling.
+    review_success: float = 0.9
     confirm_from: float = 0.8  # P(known) from which a topic is being confirmed
-    review_retention: float = 0.85
-    explore_share: float = 0.05
+    review_retention: float = 0.7
+    review_share: float = 0.1  # chance of serving a due review that no new topic depends on
+    explore_share: float = 0.03
     max_block: int = 3
+    welcome_back_days: float = 14.0  # away this long: due reviews come first
+    struggle_after: int = (
+        5  # wrong answers in a row on a topic before its prerequisites are checked
+    )
     model: ModelConfig = DEFAULT_MODEL
 
 
@@ -91,12 +109,10 @@ def _pick_template(
     last = learner_state.get("topics", {}).get(topic, {}).get("last_template")
     best: tuple[float, TemplateInfo, float] | None = None
     for template in candidates:
-        p = predict_success(
-            learner_state,
-            topic,
-            item_difficulty(item_states, template),
-            now=now,
-            config=config.model,
+        p = (
+            traced_success(learner_state, item_states, template, now=now, config=config.model)
+            if config.targeting == "traced"
+            else predict_success(learner_state, item_states, template, now=now, config=config.model)
         )
         # Repeating the very last template is allowed only when it is the only one.
         gap = abs(p - target) + (1.0 if template.id == last and len(candidates) > 1 else 0.0)
@@ -109,17 +125,34 @@ def _pick_template(
 
 def unlocked_topics(learner_state: Mapping[str, Any], graph: TopicGraph) -> list[str]:
     """Topics whose prerequisites are all mastered, plus any topic proven directly."""
-    topics = learner_state.get("topics", {})
-
-    def mastered(slug: str) -> bool:
-        found = topics.get(slug)
-        return bool(found and found["mastered"])
-
+    mastered = {s for s, t in learner_state.get("topics", {}).items() if t["mastered"]}
     return [
         t.slug
         for t in graph.topics
-        if mastered(t.slug) or all(mastered(p) for p in t.prerequisites)
+        if t.slug in mastered or all(p in mastered for p in t.prerequisites)
     ]
+
+
+# Indexes of the (immutable) graph and template tuple, rebuilt only when another object comes in.
+_INDEXES: dict[int, tuple[object, Any]] = {}
+
+
+def _indexed(key_object: object, build: Any) -> Any:
+    hit = _INDEXES.get(id(key_object))
+    if hit is not None and hit[0] is key_object:
+        return hit[1]
+    if len(_INDEXES) > 64:
+        _INDEXES.clear()
+    value = build()
+    _INDEXES[id(key_object)] = (key_object, value)
+    return value
+
+
+def _group_templates(templates: Sequence[TemplateInfo]) -> dict[str, list[TemplateInfo]]:
+    by_topic: dict[str, list[TemplateInfo]] = {}
+    for template in templates:
+        by_topic.setdefault(template.topic, []).append(template)
+    return by_topic
 
 
 def choose_next(
@@ -140,11 +173,14 @@ def choose_next(
     by an instructor; `chosen_topic` a topic the student picked. Raises NoTemplateError when the
     topic to serve has no template (or no templates are given at all).
     """
-    by_topic: dict[str, list[TemplateInfo]] = {}
-    for template in templates:
-        by_topic.setdefault(template.topic, []).append(template)
+    # Only a tuple is known not to change between calls, so only a tuple's index is kept.
+    by_topic: dict[str, list[TemplateInfo]] = (
+        _indexed(templates, lambda: _group_templates(templates))
+        if isinstance(templates, tuple)
+        else _group_templates(templates)
+    )
     topics_state = learner_state.get("topics", {})
-    by_slug = graph.by_slug
+    by_slug: Mapping[str, Topic] = _indexed(graph, lambda: graph.by_slug)
 
     def serve(topic: str, kind: ChoiceKind, reason: str, target: float) -> Choice:
         template, p = _pick_template(
@@ -168,11 +204,7 @@ def choose_next(
         for template in templates:
             if template.id == assignment:
                 p = predict_success(
-                    learner_state,
-                    template.topic,
-                    item_difficulty(item_states, template),
-                    now=now,
-                    config=config.model,
+                    learner_state, item_states, template, now=now, config=config.model
                 )
                 return Choice(
                     template.topic, template.id, "assigned by your instructor", p, "assigned"
@@ -189,32 +221,53 @@ def choose_next(
     if not servable:
         raise NoTemplateError("no templates for any topic in the graph")
     recent_topics = list(learner_state.get("recent_topics", []))
-    # The latest answer was a review when its topic had already been mastered before.
-    latest = topics_state.get(recent_topics[0]) if recent_topics else None
-    last_was_review = bool(latest and latest["mastered"] and latest.get("attempts", 0) > 1)
 
-    # Spaced review of mastered topics whose retention has fallen.
-    due: list[tuple[float, str]] = []
+    # Mastered topics whose predicted retention has fallen below the target.
+    retention: dict[str, float] = {}
     for slug in servable:
         found = topics_state.get(slug)
         if found and found["mastered"]:
-            r = retrievability(found.get("card"), now=now)
-            if r < config.review_retention:
-                due.append((r, slug))
+            retention[slug] = topic_retention(found, now=now)
+    due = sorted((r, slug) for slug, r in retention.items() if r < config.review_retention)
+
+    def review(slug: str, why: str = "") -> Choice:
+        days = days_since(topics_state[slug].get("card"), now=now) or 0.0
+        return serve(
+            slug,
+            "review",
+            f"review{why}: last practised {_days_text(days)}",
+            config.review_success,
+        )
 
     unlocked = set(unlocked_topics(learner_state, graph))
     frontier = [
         s for s in servable if s in unlocked and not (topics_state.get(s) or {}).get("mastered")
     ]
-
-    if due and (not last_was_review or not frontier):
-        _, slug = min(due)
-        days = days_since(topics_state[slug].get("card"), now=now) or 0.0
+    if not frontier:
+        if due:
+            return review(due[0][1])
+        # Everything is mastered and fresh: strengthen the topic most likely to have slipped.
+        weakest = min(servable, key=lambda s: current_p_known(topics_state[s], now=now))
         return serve(
-            slug, "review", f"review: last practised {_days_text(days)}", config.target_success
+            weakest,
+            "review",
+            "review: everything is mastered, keeping the weakest fresh",
+            config.review_success,
         )
 
-    if config.explore_share > 0 and rng.random() < config.explore_share:
+    # Welcome back: after a long absence, refresh what has faded before anything new.
+    last_seen = learner_state.get("last_seen")
+    if due and last_seen is not None:
+        away = (now - datetime.fromisoformat(last_seen)).total_seconds() / 86400.0
+        if away >= config.welcome_back_days:
+            return review(due[0][1])
+
+    # Exploration lets a learner test out of topics beyond the frontier; learners who often knew a
+    # topic at first sight explore more, those who rarely did explore less.
+    first_right = (float(learner_state.get("first_wins", 0.0)) + 0.5) / (
+        float(learner_state.get("firsts", 0)) + 2.0
+    )
+    if config.explore_share > 0 and rng.random() < config.explore_share * 2.0 * first_right:
         beyond = [
             s
             for s in servable
@@ -233,26 +286,55 @@ def choose_next(
                 config.target_success,
             )
 
-    if not frontier:
-        # Everything open is mastered: strengthen the topic with the lowest retention.
-        weakest = min(
-            servable,
-            key=lambda s: current_p_known(topics_state[s], now=now) if s in topics_state else 0.0,
-        )
-        return serve(
-            weakest,
-            "review",
-            "review: everything open is mastered, keeping the weakest fresh",
-            config.target_success,
-        )
-
     started = [s for s in frontier if (topics_state.get(s) or {}).get("attempts", 0) > 0]
+    # A locked topic answered well so far is being tested out of: keep going.
+    testing_out = [
+        s
+        for s in servable
+        if s not in unlocked
+        and (topics_state.get(s) or {}).get("attempts", 0) > 0
+        and float(topics_state[s]["p_known"]) >= 0.5
+    ]
+    started += testing_out
     ordered = started + [s for s in frontier if s not in started]
     block = recent_topics[: config.max_block]
     if len(ordered) > 1 and len(block) == config.max_block and len(set(block)) == 1:
         ordered = [s for s in ordered if s != block[0]] + [block[0]]
     slug = ordered[0]
+
+    # A prerequisite that is fading is refreshed before building on it.
+    fading = [
+        (retention[p], p)
+        for p in by_slug[slug].prerequisites
+        if p in retention and retention[p] < config.review_retention
+    ]
+    if fading:
+        return review(min(fading)[1], f" before {by_slug[slug].title.lower()}")
+
+    # A long struggle hints that a prerequisite is not really known (forgotten, or mastered by
+    # luck): check the weakest prerequisite not seen during the struggle.
     found = topics_state.get(slug)
+    streak = int(found.get("wrong_streak", 0)) if found else 0
+    if found and streak >= config.struggle_after:
+        since = int(found["last_index"]) - streak
+        suspects = [
+            (current_p_known(topics_state[p], now=now), p)
+            for p in by_slug[slug].prerequisites
+            if p in topics_state and int(topics_state[p]["last_index"]) < since
+        ]
+        if suspects:
+            suspect = min(suspects)[1]
+            return serve(
+                suspect,
+                "review",
+                f"review: checking {by_slug[suspect].title.lower()} before more "
+                f"{by_slug[slug].title.lower()}",
+                config.review_success,
+            )
+
+    if due and config.review_share > 0 and rng.random() < config.review_share:
+        return review(due[0][1])
+
     if found and found["attempts"]:
         share = round(100 * float(found["p_known"]))
         reason = f"practice: {by_slug[slug].title.lower()} is {share}% mastered"

@@ -12,6 +12,8 @@ from typing import Any
 
 from fsrs import Card, Rating, Scheduler
 
+__all__ = ["Rating", "days_since", "rating_for", "retention", "retrievability", "review_card"]
+
 # Fuzzing would make the schedule depend on a global random generator; the policy has its own.
 _SCHEDULER = Scheduler(enable_fuzzing=False)
 _DECAY = -_SCHEDULER.parameters[20]
@@ -34,6 +36,11 @@ def review_card(card: dict[str, Any] | None, *, rating: Rating, at: datetime) ->
     current = Card.from_dict(card) if card else Card(card_id=1, due=moment)  # type: ignore[arg-type]
     updated, _ = _SCHEDULER.review_card(current, rating, review_datetime=moment)
     return dict(updated.to_dict())
+
+
+def retention(stability: float, days: float) -> float:
+    """FSRS forgetting curve: chance of recall `days` after a review, given the stability."""
+    return float((1.0 + _FACTOR * max(0.0, days) / stability) ** _DECAY)
 
 
 def retrievability(card: dict[str, Any] | None, *, now: datetime) -> float:

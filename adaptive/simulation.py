@@ -42,7 +42,7 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 class SimulationConfig:
     learners: int = 200
     seed: int = 0
-    cap: int = 1500  # problems per learner before giving up
+    cap: int = 3000  # problems per learner before giving up
     session_length: int = 15
     fixed_per_topic: int = 5  # the fixed curriculum's problems per topic and pass
     bkt_threshold: float = 0.95
@@ -75,7 +75,7 @@ def synthetic_templates(graph: TopicGraph, *, seed: int) -> tuple[TemplateInfo, 
 
 
 def draw_learner(graph: TopicGraph, rng: np.random.Generator) -> LearnerTruth:
-    learn = float(np.clip(rng.lognormal(math.log(0.25), 0.45), 0.06, 0.7))
+    learn = float(np.clip(rng.lognormal(math.log(0.2), 0.7), 0.05, 0.8))
     prior_share = float(rng.choice([0.0, 0.0, 0.2, 0.4, 0.6]))
     known: set[str] = set()
     for topic in graph.topics:
@@ -245,35 +245,53 @@ def run_learner(
     rng: np.random.Generator,
     config: SimulationConfig,
 ) -> LearnerRun:
+    """Serve problems from `policy` to one simulated learner until everything is known or the cap.
+
+    The chance draws come from per-topic streams drawn up front, so every policy meets the same
+    luck (common random numbers): the n-th practice of a topic has the same learning draw, the
+    n-th answer the same noise, the n-th session gap the same length, whatever the policy.
+    """
+    slugs = [t.slug for t in graph.topics]
+    index = {slug: i for i, slug in enumerate(slugs)}
+    n_sessions = config.cap // config.session_length + 1
+    learn_draws = rng.random((len(slugs), config.cap))
+    answer_draws = rng.random((len(slugs), config.cap))
+    forget_draws = rng.random((len(slugs), n_sessions))
+    gaps = rng.choice([1.0, 1.0, 1.0, 2.0, 3.0, 7.0], size=n_sessions)
+    practised = [0] * len(slugs)
+
     known = set(truth.known_at_start)
     stability = {slug: truth.stability_days for slug in known}
     prerequisites = {t.slug: t.prerequisites for t in graph.topics}
-    all_topics = len(graph)
     declared_before = policy.declared_mastered()
     declared = declared_true = over = 0
     now = START
     for problem in range(config.cap):
-        if len(known) == all_topics:
+        if len(known) == len(slugs):
             return LearnerRun(problem, True, declared, declared_true, over)
         if problem and problem % config.session_length == 0:
-            gap = float(rng.choice([1.0, 1.0, 1.0, 2.0, 3.0, 7.0]))
+            session = problem // config.session_length
+            gap = float(gaps[session])
             now += timedelta(days=gap)
             for slug in list(known):
-                if rng.random() < 1.0 - math.exp(-gap / stability[slug]):
+                if forget_draws[index[slug], session] < 1.0 - math.exp(-gap / stability[slug]):
                     known.discard(slug)
         else:
             now += timedelta(minutes=2)
         template = policy.choose(now)
         slug = template.topic
+        k = index[slug]
+        draw = practised[k]
+        practised[k] += 1
         step = template.difficulty - 1
         if slug in known:
             over += 1
-            correct = rng.random() >= truth.slip * (0.5 + 0.25 * step)
+            correct = bool(answer_draws[k, draw] >= truth.slip * (0.5 + 0.25 * step))
             stability[slug] = min(365.0, stability[slug] * 2.0)
         else:
-            correct = rng.random() < truth.guess * (1.5 - 0.25 * step)
+            correct = bool(answer_draws[k, draw] < truth.guess * (1.5 - 0.25 * step))
             ready = all(p in known for p in prerequisites[slug])
-            if rng.random() < truth.learn_rate * (1.0 if ready else 0.2):
+            if learn_draws[k, draw] < truth.learn_rate * (1.0 if ready else 0.2):
                 known.add(slug)
                 stability[slug] = truth.stability_days
         policy.observe(template, correct, now)
@@ -282,7 +300,7 @@ def run_learner(
             declared += 1
             declared_true += new in known
         declared_before = declared_now
-    return LearnerRun(config.cap, len(known) == all_topics, declared, declared_true, over)
+    return LearnerRun(config.cap, len(known) == len(slugs), declared, declared_true, over)
 
 
 @dataclass(frozen=True)
@@ -312,14 +330,20 @@ class PolicySummary:
 PolicyFactory = Callable[[TopicGraph, Sequence[TemplateInfo], np.random.Generator], Policy]
 
 
-def policy_factories(config: SimulationConfig) -> dict[str, PolicyFactory]:
+def policy_factories(
+    config: SimulationConfig, policy_config: PolicyConfig | None = None
+) -> dict[str, PolicyFactory]:
+    """One factory per policy. Ours shares item difficulties across all learners of a run, as the
+    platform does across students."""
+    shared_items: dict[str, Any] = {}
+    ours_config = policy_config or PolicyConfig()
     return {
         "random": lambda g, t, r: RandomPolicy(g, t, r),
         "fixed-curriculum": lambda g, t, r: FixedCurriculumPolicy(
             g, t, r, per_topic=config.fixed_per_topic
         ),
         "bkt-mastery": lambda g, t, r: BKTMasteryPolicy(g, t, r, threshold=config.bkt_threshold),
-        "ours": lambda g, t, r: AdaptivePolicy(g, t, r),
+        "ours": lambda g, t, r: AdaptivePolicy(g, t, r, config=ours_config, items=shared_items),
     }
 
 
@@ -329,22 +353,23 @@ def simulate(
     *,
     templates: Sequence[TemplateInfo] | None = None,
     policies: Sequence[str] | None = None,
+    policy_config: PolicyConfig | None = None,
 ) -> dict[str, PolicySummary]:
     """Run every policy on the same simulated learners; deterministic in `config.seed`."""
     items = (
         tuple(templates) if templates is not None else synthetic_templates(graph, seed=config.seed)
     )
-    factories = policy_factories(config)
+    factories = policy_factories(config, policy_config)
     names = list(policies) if policies is not None else list(factories)
     learners = [
         draw_learner(graph, np.random.default_rng([config.seed, i])) for i in range(config.learners)
     ]
     out: dict[str, PolicySummary] = {}
-    for p_index, name in enumerate(names):
+    for name in names:
         start = time.perf_counter()
         runs = []
         for i, truth in enumerate(learners):
-            policy_rng = np.random.default_rng([config.seed, i, p_index, 1])
+            policy_rng = np.random.default_rng([config.seed, i, 1])
             world_rng = np.random.default_rng([config.seed, i, 2])
             policy = factories[name](graph, items, policy_rng)
             runs.append(run_learner(policy, truth, graph, world_rng, config))

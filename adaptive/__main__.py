@@ -1,0 +1,5 @@
+import sys
+
+from adaptive.cli import main
+
+sys.exit(main())
