@@ -118,6 +118,8 @@ class _Rejected(Exception):
 
 def is_finite_value(value: object) -> bool:
     """True when a value holds no NaN, infinity or imaginary part."""
+    if isinstance(value, sympy.Rational):
+        return True
     if isinstance(value, sympy.MatrixBase | sympy.FiniteSet | sympy.Tuple):
         return all(is_finite_value(item) for item in value)
     if isinstance(value, sympy.Equality):
@@ -381,7 +383,7 @@ def _assemble(
     path = template.source_path
 
     def placeholder(text: str) -> Value:
-        line = _source_line(template, text, template.line_of("statement"))
+        line = _source_line(template.source_text, text, template.line_of("statement"))
         return evaluator.value(text, what="placeholder {{= " + text + "}}", line=line)
 
     def render(text: str, key: str) -> str:
@@ -413,9 +415,10 @@ def _assemble(
     )
 
 
-def _source_line(template: Template, needle: str, default: int | None) -> int | None:
+@lru_cache(maxsize=4096)
+def _source_line(source_text: str, needle: str, default: int | None) -> int | None:
     """The first line of the template file holding `needle` (where an author will look)."""
-    for number, line in enumerate(template.source_text.splitlines(), start=1):
+    for number, line in enumerate(source_text.splitlines(), start=1):
         if needle in line:
             return number
     return default

@@ -111,7 +111,9 @@ class _Segment:
     text: str
 
 
-def _split_math(text: str) -> list[_Segment]:
+@lru_cache(maxsize=4096)
+def _split_math(text: str) -> tuple[_Segment, ...]:
+    # Template text recurs for every seed, and filled-in text often does too.
     segments: list[_Segment] = []
     position = 0
     for match in _MATH.finditer(text):
@@ -122,7 +124,7 @@ def _split_math(text: str) -> list[_Segment]:
         position = match.end()
     if position < len(text):
         segments.append(_Segment(False, False, text[position:]))
-    return segments
+    return tuple(segments)
 
 
 def _tidy_join(before: str, value: str, after: str) -> tuple[str, str]:

@@ -36,7 +36,31 @@ def to_latex(obj: Basic) -> str:
 
 def to_text(obj: Basic) -> str:
     """Text the parser reads back to an object equal to ``obj``."""
+    quick = _rational_text(obj)
+    if quick is not None:
+        return quick
     return _TextPrinter().doprint(obj).replace("**", "^")
+
+
+def _rational_text(obj: object) -> str | None:
+    """What the printer writes for an exact number or a matrix of them, without the printer.
+
+    Most stored values are such numbers; the general printer costs far more than the format.
+    """
+    if isinstance(obj, sympy.Rational):
+        return str(obj.p) if obj.q == 1 else f"{obj.p}/{obj.q}"
+    if isinstance(obj, MatrixBase) and obj.rows and obj.cols:
+        entries = []
+        for entry in obj:
+            if not isinstance(entry, sympy.Rational):
+                return None
+            entries.append(str(entry.p) if entry.q == 1 else f"{entry.p}/{entry.q}")
+        if obj.cols == 1:
+            return "[" + ", ".join(entries) + "]"
+        width = obj.cols
+        rows = (entries[start : start + width] for start in range(0, len(entries), width))
+        return "[" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
+    return None
 
 
 def _float_text(value: sympy.Float) -> str:

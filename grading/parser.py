@@ -53,7 +53,8 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
+from types import MappingProxyType
 from typing import Literal
 
 import sympy
@@ -88,6 +89,7 @@ Level = Literal["student", "template"]
 Decimals = Literal["float", "rational"]
 
 FLOAT_PRECISION_BITS = 53
+TEMPLATE_TOKEN_CACHE_SIZE = 4096
 
 _NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*\Z")
 _RELATIONS = {"=", "==", "!=", "<", "<=", ">", ">="}
@@ -161,12 +163,11 @@ def parse_with_info(
             f"the text is too long (at most {max_length} characters)", max_length, len(text)
         )
     scope = _Scope.build(level, variables, allow_complex, names, functions, decimals)
-    max_tokens = MAX_TEMPLATE_TOKENS if template else MAX_STUDENT_TOKENS
-    tokens = tokenize(text, max_tokens=max_tokens)
-    if len(tokens) == 1:
-        raise ParseError("the answer is empty", 0, len(text), code="empty")
-    _check_bracket_depth(tokens)
-    tokens = _split_names(tokens, scope, max_tokens)
+    if template and not functions:
+        tokens = _template_tokens(text, allow_complex, frozenset((*scope.variables, *scope.names)))
+    else:
+        max_tokens = MAX_TEMPLATE_TOKENS if template else MAX_STUDENT_TOKENS
+        tokens = _read_tokens(text, scope, max_tokens)
     parser = _Parser(tokens, scope)
     try:
         value = parser.parse_top()
@@ -182,6 +183,42 @@ def parse_with_info(
         symbols=frozenset(parser.symbols),
         functions=frozenset(parser.functions),
     )
+
+
+def _read_tokens(text: str, scope: _Scope, max_tokens: int) -> list[Token]:
+    tokens = tokenize(text, max_tokens=max_tokens)
+    if len(tokens) == 1:
+        raise ParseError("the answer is empty", 0, len(text), code="empty")
+    _check_bracket_depth(tokens)
+    return _split_names(tokens, scope, max_tokens)
+
+
+@lru_cache(maxsize=TEMPLATE_TOKEN_CACHE_SIZE)
+def _template_tokens(text: str, allow_complex: bool, own_names: frozenset[str]) -> list[Token]:
+    """Template text read into tokens, remembered: the same text is read again for every seed.
+
+    How a run of letters splits depends only on which names are known, not on their values, so
+    the key is the text and the set of names. Only template text (written by authors, bounded in
+    number) is remembered; a student's answer is read afresh. Callers never change the list.
+    """
+    constants, table, longest = _standard_names("template", allow_complex)
+    scope = _Scope(
+        template=True,
+        allow_complex=allow_complex,
+        variables=own_names,
+        names={},
+        constants=constants,
+        functions=table,
+        decimals="float",
+        longest_name=max((longest, *(len(name) for name in own_names))),
+        context=_CONTEXTS[(allow_complex, "template")],
+    )
+    return _read_tokens(text, scope, MAX_TEMPLATE_TOKENS)
+
+
+def clear_template_caches() -> None:
+    """Forget remembered template tokens (for benchmarks that time a first reading)."""
+    _template_tokens.cache_clear()
 
 
 def significant_figures(literal: str) -> int:
@@ -252,13 +289,12 @@ class _Scope:
                     0,
                     code="bad_variable",
                 )
-        constants = dict(_CONSTANTS)
-        if level == "template":
-            constants.update(_TEMPLATE_CONSTANTS)
-        if allow_complex:
-            constants["i"] = S.ImaginaryUnit
-        table = functions_for_level(level, functions)
-        everything = [*declared, *bound, *constants, *table]
+        if functions:
+            constants, table, longest = _fixed_names(level, allow_complex, functions)
+        else:
+            constants, table, longest = _standard_names(level, allow_complex)
+        for name in (*declared, *bound):
+            longest = max(longest, len(name))
         return _Scope(
             template=level == "template",
             allow_complex=allow_complex,
@@ -267,8 +303,9 @@ class _Scope:
             constants=constants,
             functions=table,
             decimals=decimals,
-            longest_name=max((len(n) for n in everything), default=1),
-            context=CallContext(allow_complex=allow_complex, level=level),
+            longest_name=longest,
+            context=_CONTEXTS.get((allow_complex, level))
+            or CallContext(allow_complex=allow_complex, level=level),
         )
 
     def knows(self, name: str) -> bool:
@@ -286,6 +323,37 @@ class _Scope:
             and name not in self.variables
             and name not in self.constants
         )
+
+
+def _fixed_names(
+    level: Level, allow_complex: bool, functions: Mapping[str, FunctionSpec] | None
+) -> tuple[Mapping[str, Basic], Mapping[str, FunctionSpec], int]:
+    """The constants and functions a parse knows besides its own names, and the longest of them."""
+    constants = dict(_CONSTANTS)
+    if level == "template":
+        constants.update(_TEMPLATE_CONSTANTS)
+    if allow_complex:
+        constants["i"] = S.ImaginaryUnit
+    table = functions_for_level(level, functions)
+    longest = max((len(n) for n in (*constants, *table)), default=1)
+    return constants, table, longest
+
+
+@lru_cache(maxsize=8)
+def _standard_names(
+    level: Level, allow_complex: bool
+) -> tuple[Mapping[str, Basic], Mapping[str, FunctionSpec], int]:
+    # The standard tables never change, and measuring the longest of some hundred names on every
+    # parse is a visible share of a template's generation time.
+    constants, table, longest = _fixed_names(level, allow_complex, None)
+    return MappingProxyType(dict(constants)), table, longest
+
+
+_CONTEXTS = {
+    (allow_complex, level): CallContext(allow_complex=allow_complex, level=level)
+    for allow_complex in (False, True)
+    for level in ("student", "template")
+}
 
 
 def _as_value(name: str, value: object) -> Basic:

@@ -14,6 +14,7 @@ import pytest
 from content import engine, render
 from content.engine import Variant, generate
 from content.loader import load_template
+from grading import parser
 
 PINNED = Path(__file__).parent / "pinned"
 
@@ -61,6 +62,7 @@ def _forget_everything() -> None:
     engine.parse_bound.cache_clear()
     engine._remembered_text.cache_clear()
     render._expression_latex.cache_clear()
+    parser.clear_template_caches()
 
 
 @pytest.mark.parametrize(("name", "seed", "fingerprint", "digest"), PINS)
