@@ -1,8 +1,8 @@
 """Elo-style rating of learners and skills: P(correct) = σ(ability − difficulty).
 
 Each answer moves the learner's ability and the skill's difficulty in opposite directions by
-K·(outcome − prediction), with a step that shrinks as the rating gathers evidence (uncertainty-
-scaled step: K = base / (1 + decay · n)).
+K·(outcome − prediction). A skill's step shrinks as its rating gathers evidence (uncertainty-scaled
+step: K = base / (1 + decay · n)); a learner's stays constant.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ class EloModel:
     """Skill difficulties learned from training students; learner abilities start at zero."""
 
     difficulty: tuple[float, ...]
+    # A constant learner step (no decay) lets the rating follow a learner who improves; skills keep
+    # the decaying step so their difficulty settles.
     learner_step: float = 0.4
-    learner_decay: float = 0.05
+    learner_decay: float = 0.0
 
     def skill_difficulty(self, skill: int) -> float:
         return self.difficulty[skill] if 0 <= skill < len(self.difficulty) else 0.0

@@ -6,6 +6,9 @@ State is plain JSON-safe data so the platform can keep it in a JSONField:
 learner state::
 
     {"version": 1, "answers": int, "wins": float, "fails": float, "ability": float,
+     "learned": float, "misses": float (for the learner's own learning rate),
+     "firsts": int, "first_wins": float (first answers on a topic, and how many were right),
+     "last_seen": ISO datetime | None, "session_gap_days": float, "session_answers": int,
      "previous_score": float | None, "previous_topic": str | None, "recent_topics": [slug, ...],
      "topics": {slug: TopicState}}
 
@@ -45,6 +48,8 @@ ItemState = dict[str, Any]
 TopicState = dict[str, Any]
 
 STATE_VERSION = 1
+# A pause this long between two answers starts a new session (for the welcome-back review).
+SESSION_BREAK_DAYS = 1.0 / 6.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,8 @@ def initial_state() -> LearnerState:
         "firsts": 0,
         "first_wins": 0.0,
         "last_seen": None,
+        "session_gap_days": 0.0,
+        "session_answers": 0,
         "previous_score": None,
         "previous_topic": None,
         "recent_topics": [],
@@ -412,9 +419,20 @@ def record_answer(
     topics = dict(learner_state.get("topics", {}))
     topics[topic] = new_topic
     recent_topics = [topic, *learner_state.get("recent_topics", [])][:4]
+    last_seen = learner_state.get("last_seen")
+    gap_days = (
+        (at - datetime.fromisoformat(last_seen)).total_seconds() / 86400.0 if last_seen else None
+    )
+    if gap_days is None or gap_days >= SESSION_BREAK_DAYS:
+        session_gap, session_answers = gap_days or 0.0, 1
+    else:
+        session_gap = float(learner_state.get("session_gap_days", 0.0))
+        session_answers = int(learner_state.get("session_answers", 0)) + 1
     new_learner = {
         **initial_state(),
         **learner_state,
+        "session_gap_days": session_gap,
+        "session_answers": session_answers,
         "answers": answers + 1,
         "wins": float(learner_state.get("wins", 0.0)) + evidence,
         "fails": float(learner_state.get("fails", 0.0)) + 1.0 - evidence,
@@ -476,7 +494,7 @@ def seed_estimates(
             "card": _next_card(state, mastered=mastered, score=1.0, hints_used=0, at=at),
         }
         _copy_card_timing(topics[slug])
-    return {**initial_state(), **learner_state, "topics": topics}
+    return {**initial_state(), **learner_state, "topics": topics, "last_seen": at.isoformat()}
 
 
 def learner_summary(

@@ -5,7 +5,8 @@ Rules, in order:
    "chosen").
 2. When nothing unlocked is left to learn, review: the mastered topic with the lowest predicted
    retention (FSRS), or else the one whose P(known) has slipped most ("review").
-3. After a long absence (`welcome_back_days`), due reviews come first ("review").
+3. After a long absence (`welcome_back_days`), the first few problems review the mastered topics
+   that have faded most ("review").
 4. A small exploration share, scaled by how often this learner knew a topic at first sight, tries a
    topic just beyond the frontier so a student who already knows it can test out ("explore").
 5. Otherwise practise the frontier: unlocked topics (every prerequisite mastered, or the topic
@@ -35,6 +36,7 @@ import numpy as np
 
 from adaptive.model import (
     DEFAULT_MODEL,
+    SESSION_BREAK_DAYS,
     ModelConfig,
     TemplateInfo,
     current_p_known,
@@ -60,7 +62,11 @@ class PolicyConfig:
     review_share: float = 0.1  # chance of serving a due review that no new topic depends on
     explore_share: float = 0.03
     max_block: int = 3
-    welcome_back_days: float = 14.0  # away this long: due reviews come first
+    # Back after this many days: up to `welcome_back_reviews` reviews of topics whose predicted
+    # retention fell below `welcome_back_retention` come first.
+    welcome_back_days: float = 14.0
+    welcome_back_reviews: int = 3
+    welcome_back_retention: float = 0.9
     struggle_after: int = (
         5  # wrong answers in a row on a topic before its prerequisites are checked
     )
@@ -255,12 +261,18 @@ def choose_next(
             config.review_success,
         )
 
-    # Welcome back: after a long absence, refresh what has faded before anything new.
+    # Welcome back: the first problems after a long absence refresh what has faded most.
     last_seen = learner_state.get("last_seen")
-    if due and last_seen is not None:
-        away = (now - datetime.fromisoformat(last_seen)).total_seconds() / 86400.0
-        if away >= config.welcome_back_days:
-            return review(due[0][1])
+    away = (now - datetime.fromisoformat(last_seen)).total_seconds() / 86400.0 if last_seen else 0.0
+    if away >= SESSION_BREAK_DAYS:
+        session_gap, in_session = away, 0
+    else:
+        session_gap = float(learner_state.get("session_gap_days", 0.0))
+        in_session = int(learner_state.get("session_answers", 0))
+    if session_gap >= config.welcome_back_days and in_session < config.welcome_back_reviews:
+        stale = [(r, s) for s, r in retention.items() if r < config.welcome_back_retention]
+        if stale:
+            return review(min(stale)[1])
 
     # Exploration lets a learner test out of topics beyond the frontier; learners who often knew a
     # topic at first sight explore more, those who rarely did explore less.
@@ -316,7 +328,7 @@ def choose_next(
     found = topics_state.get(slug)
     streak = int(found.get("wrong_streak", 0)) if found else 0
     if found and streak >= config.struggle_after:
-        since = int(found["last_index"]) - streak
+        since = int(found["last_index"]) - streak + 1
         suspects = [
             (current_p_known(topics_state[p], now=now), p)
             for p in by_slug[slug].prerequisites
