@@ -163,18 +163,24 @@ def parse_with_info(
             f"the text is too long (at most {max_length} characters)", max_length, len(text)
         )
     scope = _Scope.build(level, variables, allow_complex, names, functions, decimals)
+    key: _CompiledKey | None = None
     if template and not functions:
-        tokens = _template_tokens(text, allow_complex, frozenset((*scope.variables, *scope.names)))
+        own_names = frozenset(scope.names)
+        key = (text, allow_complex, decimals, scope.variables, own_names)
+        compiled = _compiled.get(key)
+        if compiled is not None:
+            return _rebuild(compiled, scope, text)
+        tokens = _template_tokens(text, allow_complex, scope.variables | own_names)
     else:
         max_tokens = MAX_TEMPLATE_TOKENS if template else MAX_STUDENT_TOKENS
         tokens = _read_tokens(text, scope, max_tokens)
     parser = _Parser(tokens, scope)
     try:
-        value = parser.parse_top()
+        value, node = parser.parse_top()
     except RecursionError:
         raise InputTooLarge("the expression is nested too deeply", 0, len(text)) from None
     numeric_text = _numeric_literal_text(tokens)
-    return Parsed(
+    parsed = Parsed(
         value=value,
         has_float=parser.has_float,
         decimal_literals=tuple(parser.decimal_literals),
@@ -182,6 +188,40 @@ def parse_with_info(
         sigfigs=significant_figures(numeric_text) if numeric_text is not None else None,
         symbols=frozenset(parser.symbols),
         functions=frozenset(parser.functions),
+    )
+    if key is not None:
+        _remember(key, parsed, node)
+    return parsed
+
+
+def _remember(key: _CompiledKey, parsed: Parsed, node: Node) -> None:
+    if len(_compiled) >= TEMPLATE_TOKEN_CACHE_SIZE:
+        # Oldest first: dicts keep insertion order, and template texts are few and long-lived.
+        _compiled.pop(next(iter(_compiled)), None)
+    _compiled[key] = _Compiled(
+        node=node,
+        has_float=parsed.has_float,
+        decimal_literals=parsed.decimal_literals,
+        numeric_literal=parsed.numeric_literal,
+        sigfigs=parsed.sigfigs,
+        symbols=parsed.symbols,
+        functions=parsed.functions,
+    )
+
+
+def _rebuild(compiled: _Compiled, scope: _Scope, text: str) -> Parsed:
+    try:
+        value = compiled.node(_Parser([], scope))
+    except RecursionError:
+        raise InputTooLarge("the expression is nested too deeply", 0, len(text)) from None
+    return Parsed(
+        value=value,
+        has_float=compiled.has_float,
+        decimal_literals=compiled.decimal_literals,
+        numeric_literal=compiled.numeric_literal,
+        sigfigs=compiled.sigfigs,
+        symbols=compiled.symbols,
+        functions=compiled.functions,
     )
 
 
@@ -217,8 +257,9 @@ def _template_tokens(text: str, allow_complex: bool, own_names: frozenset[str]) 
 
 
 def clear_template_caches() -> None:
-    """Forget remembered template tokens (for benchmarks that time a first reading)."""
+    """Forget remembered template tokens and value trees (to time or test a first reading)."""
     _template_tokens.cache_clear()
+    _compiled.clear()
 
 
 def significant_figures(literal: str) -> int:
@@ -498,6 +539,59 @@ def _kind_name(value: Basic) -> str:
 
 
 Span = tuple[int, int]
+# A node rebuilds one production's value from the names bound in the parser it is given.
+Node = Callable[["_Parser"], Basic]
+Built = tuple[Basic, Node]
+
+
+def _constant(value: Basic) -> Node:
+    return lambda _: value
+
+
+def _bound_name(name: str, parser: _Parser) -> Basic:
+    return parser.scope.names[name]
+
+
+def _negated(node: Node, span: Span) -> Node:
+    return lambda p: p.negate(node(p), span)
+
+
+def _product(nodes: list[Node], factors: list[tuple[Basic, bool, Span]], span: Span) -> Node:
+    shape = [(divide, factor_span) for _, divide, factor_span in factors]
+
+    def product(p: _Parser) -> Basic:
+        return p.combine_product(
+            [
+                (node(p), divide, factor_span)
+                for node, (divide, factor_span) in zip(nodes, shape, strict=True)
+            ],
+            span,
+        )
+
+    return product
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A template text read once: its value tree and what the text itself says.
+
+    Which productions a text contains, and every syntax check on it, depend on the text and on
+    which names are known, never on their values; so a text that was read successfully once
+    is rebuilt for new values by running the same value-building steps, with the same checks
+    and error positions, in the same order, without reading the text again.
+    """
+
+    node: Node
+    has_float: bool
+    decimal_literals: tuple[str, ...]
+    numeric_literal: bool
+    sigfigs: int | None
+    symbols: frozenset[str]
+    functions: frozenset[str]
+
+
+_CompiledKey = tuple[str, bool, str, frozenset[str], frozenset[str]]
+_compiled: dict[_CompiledKey, _Compiled] = {}
 
 
 class _Parser:
@@ -554,19 +648,20 @@ class _Parser:
             return True
         return token.kind == "|" and self.abs_depth == 0
 
-    # Grammar
+    # Grammar: every production returns its value and a node that rebuilds that value from the
+    # names of another parse (see ``_Compiled``); building goes through the same checked methods.
 
-    def parse_top(self) -> Basic:
-        value = self.parse_relation(allowed=True, top=True)
+    def parse_top(self) -> Built:
+        built = self.parse_relation(allowed=True, top=True)
         if self.tok.kind != "end":
             raise self.unexpected(self.tok)
-        return value
+        return built
 
-    def parse_relation(self, *, allowed: bool, top: bool = False) -> Basic:
+    def parse_relation(self, *, allowed: bool, top: bool = False) -> Built:
         start = self.tok
-        lhs = self.parse_sum()
+        lhs, lhs_node = self.parse_sum()
         if not (self.tok.kind == "op" and self.tok.text in _RELATIONS):
-            return lhs
+            return lhs, lhs_node
         op = self.advance()
         if op.text == "=" and not (allowed and (top or self.scope.template)):
             raise ParseError(
@@ -581,47 +676,65 @@ class _Parser:
             )
         if self.kind() == "end":
             raise ParseError(f"`{op.text}` needs something on its right", op.position, op.end)
-        rhs = self.parse_sum()
+        rhs, rhs_node = self.parse_sum()
         if self.tok.kind == "op" and self.tok.text in _RELATIONS:
             extra = self.tok
             raise ParseError("only one `=` or comparison is allowed", extra.position, extra.end)
-        return self.build_relation(op, lhs, rhs, self.span_from(start))
+        span = self.span_from(start)
 
-    def parse_sum(self) -> Basic:
+        def relation(p: _Parser) -> Basic:
+            return p.build_relation(op, lhs_node(p), rhs_node(p), span)
+
+        return self.build_relation(op, lhs, rhs, span), relation
+
+    def parse_sum(self) -> Built:
         start = self.tok
-        terms = [self.parse_term()]
+        first, first_node = self.parse_term()
+        terms = [first]
+        nodes = [first_node]
         while self.at_op("+", "-"):
             op = self.advance()
             term_start = self.tok
-            term = self.parse_term()
+            term, term_node = self.parse_term()
             if op.text == "-":
-                term = self.negate(term, self.span_from(term_start))
+                term_span = self.span_from(term_start)
+                term = self.negate(term, term_span)
+                term_node = _negated(term_node, term_span)
             terms.append(term)
+            nodes.append(term_node)
         if len(terms) == 1:
-            return terms[0]
-        return self.combine_sum(terms, self.span_from(start))
+            return first, first_node
+        span = self.span_from(start)
 
-    def parse_term(self) -> Basic:
+        def total(p: _Parser) -> Basic:
+            return p.combine_sum([node(p) for node in nodes], span)
+
+        return self.combine_sum(terms, span), total
+
+    def parse_term(self) -> Built:
         start = self.tok
-        factors: list[tuple[Basic, bool, Span]] = []
         factor_start = self.tok
-        factors.append((self.parse_unary(), False, self.span_from(factor_start)))
+        value, node = self.parse_unary()
+        factors: list[tuple[Basic, bool, Span]] = [(value, False, self.span_from(factor_start))]
+        nodes = [node]
         while True:
             token = self.tok
             if self.at_op("*", "/"):
                 self.advance()
                 factor_start = self.tok
-                value = self.parse_unary()
+                value, node = self.parse_unary()
                 factors.append((value, token.text == "/", self.span_from(factor_start)))
             elif self.starts_operand(token):
                 self.check_adjacent_numbers(token)
-                value = self.parse_power()
+                value, node = self.parse_power()
                 factors.append((value, False, self.span_from(token)))
             else:
                 break
+            nodes.append(node)
         if len(factors) == 1:
-            return factors[0][0]
-        return self.combine_product(factors, self.span_from(start))
+            return factors[0][0], nodes[0]
+        span = self.span_from(start)
+        return self.combine_product(factors, span), _product(nodes, factors, span)
 
     def check_adjacent_numbers(self, token: Token) -> None:
         previous = self.tokens[self.i - 1]
@@ -633,40 +746,47 @@ class _Parser:
                 code="adjacent_numbers",
             )
 
-    def parse_unary(self) -> Basic:
+    def parse_unary(self) -> Built:
         if self.at_op("+", "-"):
             sign = self.advance()
             self.enter(sign)
             operand_start = self.tok
-            operand = self.parse_unary()
+            operand, node = self.parse_unary()
             self.leave()
             if sign.text == "-":
-                return self.negate(operand, self.span_from(operand_start))
-            return operand
+                span = self.span_from(operand_start)
+                return self.negate(operand, span), _negated(node, span)
+            return operand, node
         return self.parse_power()
 
-    def parse_power(self) -> Basic:
+    def parse_power(self) -> Built:
         start = self.tok
-        base = self.parse_primary()
+        base, base_node = self.parse_primary()
         if not self.at_op("^"):
-            return base
+            return base, base_node
         caret = self.advance()
         self.enter(caret)
         if self.tok.kind == "end":
             raise ParseError("`^` needs an exponent after it", caret.position, caret.end)
         if self.tok.kind == "{":
             # `e^{2x}` as written in LaTeX: after `^` braces can only be grouping.
-            exponent = self.parse_group("{", "}")
+            exponent, exponent_node = self.parse_group("{", "}")
         else:
-            exponent = self.parse_unary()
+            exponent, exponent_node = self.parse_unary()
         self.leave()
-        return self.build_power(base, exponent, self.span_from(start))
+        span = self.span_from(start)
 
-    def parse_primary(self) -> Basic:
+        def power(p: _Parser) -> Basic:
+            return p.build_power(base_node(p), exponent_node(p), span)
+
+        return self.build_power(base, exponent, span), power
+
+    def parse_primary(self) -> Built:
         token = self.tok
         if token.kind == "number":
             self.advance()
-            return self.number(token)
+            number = self.number(token)
+            return number, _constant(number)
         if token.kind == "name":
             return self.parse_name()
         if token.kind == "(":
@@ -679,10 +799,10 @@ class _Parser:
             return self.parse_abs()
         raise self.unexpected(token)
 
-    def parse_parenthesised(self) -> Basic:
+    def parse_parenthesised(self) -> Built:
         return self.parse_group("(", ")")
 
-    def parse_group(self, opening: str, closing: str) -> Basic:
+    def parse_group(self, opening: str, closing: str) -> Built:
         opener = self.advance()
         self.enter(opener)
         saved_abs, self.abs_depth = self.abs_depth, 0
@@ -691,7 +811,7 @@ class _Parser:
             raise ParseError(
                 f"empty `{opening}{closing}`", opener.position, self.tok.end, code="empty_group"
             )
-        value = self.parse_relation(allowed=self.scope.template)
+        built = self.parse_relation(allowed=self.scope.template)
         if self.tok.kind == ",":
             comma = self.tok
             raise ParseError(
@@ -704,14 +824,14 @@ class _Parser:
         self.abs_depth = saved_abs
         self.bracket_depth = saved_brackets
         self.leave()
-        return value
+        return built
 
-    def parse_abs(self) -> Basic:
+    def parse_abs(self) -> Built:
         opener = self.advance()
         self.enter(opener)
         self.abs_depth += 1
         inner_start = self.tok
-        inner = self.parse_sum()
+        inner, inner_node = self.parse_sum()
         inner_span = self.span_from(inner_start)
         if self.kind() != "|":
             if self.kind() == "end":
@@ -725,12 +845,19 @@ class _Parser:
         self.abs_depth -= 1
         self.leave()
         span = self.span_from(opener)
+
+        def absolute(p: _Parser) -> Basic:
+            return p.build_abs(inner_node(p), inner_span, span)
+
+        return self.build_abs(inner, inner_span, span), absolute
+
+    def build_abs(self, inner: Basic, inner_span: Span, span: Span) -> Basic:
         if isinstance(inner, MatrixBase):
             raise EvaluationError("|v| of a vector is not defined here: use norm(v)", *inner_span)
-        self.require_expression(inner, "|...|", inner_span)
-        return self.checked(lambda: absolute_value(inner), span)
+        expr = self.require_expression(inner, "|...|", inner_span)
+        return self.checked(lambda: absolute_value(expr), span)
 
-    def parse_matrix(self) -> Basic:
+    def parse_matrix(self) -> Built:
         opener = self.advance()
         if self.bracket_depth >= 2:
             raise ParseError(
@@ -745,6 +872,7 @@ class _Parser:
         if self.tok.kind == "]":
             raise ParseError("empty brackets `[]`", opener.position, self.tok.end)
         items: list[tuple[Basic, Span]] = []
+        nodes: list[Node] = []
         while True:
             if len(items) >= MAX_MATRIX_DIMENSION:
                 raise InputTooLarge(
@@ -754,7 +882,9 @@ class _Parser:
                     self.tok.end,
                 )
             item_start = self.tok
-            items.append((self.parse_relation(allowed=False), self.span_from(item_start)))
+            value, node = self.parse_relation(allowed=False)
+            items.append((value, self.span_from(item_start)))
+            nodes.append(node)
             if self.tok.kind != ",":
                 break
             self.advance()
@@ -762,7 +892,16 @@ class _Parser:
         self.abs_depth = saved_abs
         self.bracket_depth -= 1
         self.leave()
-        return self.build_matrix(items, self.span_from(opener))
+        span = self.span_from(opener)
+        spans = [item_span for _, item_span in items]
+
+        def matrix(p: _Parser) -> Basic:
+            return p.build_matrix(
+                [(node(p), item_span) for node, item_span in zip(nodes, spans, strict=True)],
+                span,
+            )
+
+        return self.build_matrix(items, span), matrix
 
     def build_matrix(self, items: list[tuple[Basic, Span]], span: Span) -> Basic:
         for value, item_span in items:
@@ -789,11 +928,12 @@ class _Parser:
                 )
         return ImmutableMatrix([list(row) for row, _ in items])
 
-    def parse_set(self) -> Basic:
+    def parse_set(self) -> Built:
         opener = self.advance()
         self.enter(opener)
         saved_abs, self.abs_depth = self.abs_depth, 0
         elements: list[Basic] = []
+        nodes: list[tuple[Node, Span]] = []
         if self.tok.kind != "}":
             while True:
                 if len(elements) >= MAX_SET_SIZE:
@@ -803,34 +943,45 @@ class _Parser:
                         self.tok.end,
                     )
                 item_start = self.tok
-                value = self.parse_relation(allowed=False)
-                if not isinstance(value, MatrixBase):
-                    self.require_expression(value, "a set", self.span_from(item_start))
-                elements.append(value)
+                value, node = self.parse_relation(allowed=False)
+                item_span = self.span_from(item_start)
+                elements.append(self.set_element(value, item_span))
+                nodes.append((node, item_span))
                 if self.tok.kind != ",":
                     break
                 self.advance()
         self.expect("}", opener)
         self.abs_depth = saved_abs
         self.leave()
-        return sympy.FiniteSet(*elements)
 
-    def parse_name(self) -> Basic:
+        def finite_set(p: _Parser) -> Basic:
+            return sympy.FiniteSet(*[p.set_element(node(p), span) for node, span in nodes])
+
+        return sympy.FiniteSet(*elements), finite_set
+
+    def set_element(self, value: Basic, span: Span) -> Basic:
+        if not isinstance(value, MatrixBase):
+            self.require_expression(value, "a set", span)
+        return value
+
+    def parse_name(self) -> Built:
         token = self.advance()
         name = token.text
         scope = self.scope
         if name in scope.names:
-            return scope.names[name]
+            return scope.names[name], partial(_bound_name, name)
         if name in scope.variables:
             self.symbols.add(name)
-            return Symbol(name)
+            symbol = Symbol(name)
+            return symbol, _constant(symbol)
         if name in scope.constants:
-            return scope.constants[name]
+            constant = scope.constants[name]
+            return constant, _constant(constant)
         if name in scope.functions:
             return self.parse_call(token, scope.functions[name])
         raise self.unknown_name(token, call=self.tok.kind == "(")
 
-    def parse_call(self, name_token: Token, spec: FunctionSpec) -> Basic:
+    def parse_call(self, name_token: Token, spec: FunctionSpec) -> Built:
         name = spec.name
         self.functions.add(name)
         power: Integer | None = None
@@ -846,9 +997,10 @@ class _Parser:
             self.advance()
             power = Integer(int(count.text))
         if self.tok.kind == "(":
-            args = self.parse_arguments(spec)
+            args, nodes = self.parse_arguments(spec)
         elif self.starts_operand(self.tok) or self.at_op("-", "+"):
-            args = [self.parse_bare_argument()]
+            arg, node = self.parse_bare_argument()
+            args, nodes = [arg], [node]
         else:
             raise ParseError(
                 f"`{name_token.text}` needs an argument, as in {name_token.text}(x)",
@@ -868,13 +1020,27 @@ class _Parser:
                 *span,
                 code="arity",
             )
+        shown = name_token.text
+
+        def call(p: _Parser) -> Basic:
+            return p.finish_call(shown, spec, [node(p) for node in nodes], power, span)
+
+        return self.finish_call(shown, spec, args, power, span), call
+
+    def finish_call(
+        self,
+        shown: str,
+        spec: FunctionSpec,
+        args: list[Basic],
+        power: Integer | None,
+        span: Span,
+    ) -> Basic:
         if spec.arguments == "scalar":
             for arg in args:
                 if isinstance(arg, MatrixBase) or not isinstance(arg, Expr):
                     if not (spec.relations and isinstance(arg, sympy.logic.boolalg.Boolean)):
                         raise EvaluationError(
-                            f"`{name_token.text}` needs a number or expression, not "
-                            f"{_kind_name(arg)}",
+                            f"`{shown}` needs a number or expression, not {_kind_name(arg)}",
                             *span,
                         )
         result = self.call(spec, tuple(args), span)
@@ -882,12 +1048,13 @@ class _Parser:
             result = self.build_power(result, power, span)
         return result
 
-    def parse_arguments(self, spec: FunctionSpec) -> list[Basic]:
+    def parse_arguments(self, spec: FunctionSpec) -> tuple[list[Basic], list[Node]]:
         opener = self.advance()
         self.enter(opener)
         saved_abs, self.abs_depth = self.abs_depth, 0
         saved_brackets, self.bracket_depth = self.bracket_depth, 0
         args: list[Basic] = []
+        nodes: list[Node] = []
         if self.tok.kind != ")":
             while True:
                 if len(args) >= MAX_FUNCTION_ARGUMENTS:
@@ -896,7 +1063,9 @@ class _Parser:
                         self.tok.position,
                         self.tok.end,
                     )
-                args.append(self.parse_relation(allowed=self.scope.template and spec.relations))
+                arg, node = self.parse_relation(allowed=self.scope.template and spec.relations)
+                args.append(arg)
+                nodes.append(node)
                 if self.tok.kind != ",":
                     break
                 self.advance()
@@ -904,32 +1073,36 @@ class _Parser:
         self.abs_depth = saved_abs
         self.bracket_depth = saved_brackets
         self.leave()
-        return args
+        return args, nodes
 
-    def parse_bare_argument(self) -> Basic:
+    def parse_bare_argument(self) -> Built:
         start = self.tok
         self.enter(start)
         if self.at_op("-", "+"):
             sign = self.advance()
             operand_start = self.tok
-            operand = self.parse_bare_argument()
+            operand, node = self.parse_bare_argument()
             self.leave()
             if sign.text == "-":
-                return self.negate(operand, self.span_from(operand_start))
-            return operand
-        factors: list[tuple[Basic, bool, Span]] = [
-            (self.parse_power(), False, self.span_from(start))
-        ]
+                span = self.span_from(operand_start)
+                return self.negate(operand, span), _negated(node, span)
+            return operand, node
+        value, node = self.parse_power()
+        factors: list[tuple[Basic, bool, Span]] = [(value, False, self.span_from(start))]
+        nodes = [node]
         while self.starts_operand(self.tok) and not (
             self.tok.kind == "name" and self.scope.is_function(self.tok.text)
         ):
             token = self.tok
             self.check_adjacent_numbers(token)
-            factors.append((self.parse_power(), False, self.span_from(token)))
+            value, node = self.parse_power()
+            factors.append((value, False, self.span_from(token)))
+            nodes.append(node)
         self.leave()
         if len(factors) == 1:
-            return factors[0][0]
-        return self.combine_product(factors, self.span_from(start))
+            return factors[0][0], nodes[0]
+        span = self.span_from(start)
+        return self.combine_product(factors, span), _product(nodes, factors, span)
 
     def expect(self, kind: str, opener: Token) -> None:
         token = self.tok
