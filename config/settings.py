@@ -95,7 +95,9 @@ DATABASES = {
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        # Off by default: it costs a round trip per request; a connection broken by a database
+        # restart fails one request and is then replaced.
+        conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", False),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -120,7 +122,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "quizzes.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -175,6 +177,9 @@ SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
 # Variants generated ahead per template version by the worker, so serving one never waits for the
 # generator. Off without a broker (the quickstart generates on demand).
 VARIANT_POOL_SIZE = envint("VARIANT_POOL_SIZE", 4 if REDIS_URL else 0)
+
+# Seconds each process remembers an API token's user (revocation takes effect within this).
+TOKEN_CACHE_SECONDS = envint("TOKEN_CACHE_SECONDS", 10)
 
 # Practice rules.
 MAX_ATTEMPTS_PER_PROBLEM = envint("MAX_ATTEMPTS_PER_PROBLEM", 5)

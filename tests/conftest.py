@@ -199,12 +199,15 @@ def unparsable_answers(problem: Any) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def fresh_process_state() -> Any:
     """Each test's database starts empty: never serve a catalog cached by an earlier test, and
-    never carry request throttles over from one."""
+    never carry remembered tokens or request throttles over from one."""
     from django.core.cache import cache
 
+    from quizzes.api.authentication import forget_tokens
     from quizzes.selectors import forget_catalog
 
     forget_catalog()
+    forget_tokens()
     cache.clear()
     yield
     forget_catalog()
+    forget_tokens()
