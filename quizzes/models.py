@@ -289,3 +289,133 @@ class LearnerTopicState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.topic_id}: {self.mastery:.2f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Timed quizzes: an instructor's quiz, each student's attempts, and one served problem per question.
+
+
+class Quiz(models.Model):
+    """A timed assessment. Questions are drawn per attempt from the pool (QuizPoolEntry rows), so
+    every student gets their own variants."""
+
+    class Release(models.TextChoices):
+        IMMEDIATELY = "immediately"
+        AFTER_SUBMISSION = "after_submission"
+        AFTER_CLOSE = "after_close"
+
+    title = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quizzes_created"
+    )
+    question_count = models.PositiveSmallIntegerField()
+    time_limit_seconds = models.PositiveIntegerField()
+    attempts_allowed = models.PositiveSmallIntegerField(default=1)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    # When a student sees their per-question verdicts, and when the answers and worked solutions.
+    feedback_release = models.CharField(
+        max_length=20, choices=Release.choices, default=Release.AFTER_SUBMISSION
+    )
+    solution_release = models.CharField(
+        max_length=20, choices=Release.choices, default=Release.AFTER_CLOSE
+    )
+    shuffle_questions = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="quiz_closes_after_opening"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuizPoolEntry(models.Model):
+    """Part of a quiz's pool: `count` questions from one topic or from one template."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="pool")
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    template = models.ForeignKey(
+        ProblemTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    count = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["quiz", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(topic__isnull=True, template__isnull=False)
+                | Q(topic__isnull=False, template__isnull=True),
+                name="quiz_pool_topic_or_template",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} from {self.template_id or self.topic_id}"
+
+
+class QuizAttempt(models.Model):
+    """One student's sitting of a quiz. The deadline is fixed at start (time limit, capped by the
+    close time); an instructor's extension adds `extra_seconds`."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    extra_seconds = models.PositiveIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # True when the server submitted it because time ran out.
+    expired = models.BooleanField(default=False)
+    score = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quiz", "user", "number"], name="quiz_attempt_number_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["submitted_at", "deadline"]),
+            models.Index(fields=["user", "quiz"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.user_id} on quiz {self.quiz_id}"
+
+
+class QuizQuestion(models.Model):
+    """A question of an attempt: its own Problem (variant from its own secret seed) and the
+    autosaved answers. `saved_sequence` orders autosaves: a late-arriving older save never
+    overwrites a newer one."""
+
+    attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    problem = models.OneToOneField(Problem, on_delete=models.CASCADE, related_name="quiz_question")
+    answers = models.JSONField(default=dict, blank=True)
+    saved_sequence = models.BigIntegerField(default=0)
+    saved_at = models.DateTimeField(null=True, blank=True)
+    submission = models.ForeignKey(
+        Submission, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "position"], name="quiz_question_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"question {self.position} of attempt {self.attempt_id}"
