@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from adaptive.bkt import BKTParams
@@ -227,6 +227,19 @@ def topic_retention(topic: Mapping[str, Any], *, now: datetime) -> float:
     if stability is None or reviewed is None:
         return retrievability(topic.get("card"), now=now) if topic.get("card") else 1.0
     return retention(float(stability), (now.timestamp() - float(reviewed)) / 86400.0)
+
+
+def topic_retention_at(topic: Mapping[str, Any], now_ts: float) -> float:
+    """`topic_retention` with `now` as epoch seconds, for loops over many topics."""
+    stability = topic.get("stability")
+    reviewed = topic.get("reviewed_at")
+    if stability is None or reviewed is None:
+        return (
+            1.0
+            if not topic.get("card")
+            else topic_retention(topic, now=datetime.fromtimestamp(now_ts, UTC))
+        )
+    return retention(float(stability), (now_ts - float(reviewed)) / 86400.0)
 
 
 def current_p_known(topic: Mapping[str, Any], *, now: datetime) -> float:

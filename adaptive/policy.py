@@ -41,7 +41,7 @@ from adaptive.model import (
     TemplateInfo,
     current_p_known,
     predict_success,
-    topic_retention,
+    topic_retention_at,
     traced_success,
 )
 from adaptive.review import days_since
@@ -230,10 +230,10 @@ def choose_next(
 
     # Mastered topics whose predicted retention has fallen below the target.
     retention: dict[str, float] = {}
-    for slug in servable:
-        found = topics_state.get(slug)
-        if found and found["mastered"]:
-            retention[slug] = topic_retention(found, now=now)
+    now_ts = now.timestamp()
+    for slug, found in topics_state.items():
+        if found["mastered"] and slug in by_topic:
+            retention[slug] = topic_retention_at(found, now_ts)
     due = sorted((r, slug) for slug, r in retention.items() if r < config.review_retention)
 
     def review(slug: str, why: str = "") -> Choice:
@@ -245,7 +245,13 @@ def choose_next(
             config.review_success,
         )
 
-    unlocked = set(unlocked_topics(learner_state, graph))
+    # A prerequisite with no template yet cannot be practised, so it does not block its dependents.
+    mastered = {slug for slug, t in topics_state.items() if t["mastered"]}
+    unlocked = {
+        t.slug
+        for t in graph.topics
+        if t.slug in mastered or all(p in mastered or p not in by_topic for p in t.prerequisites)
+    }
     frontier = [
         s for s in servable if s in unlocked and not (topics_state.get(s) or {}).get("mastered")
     ]
@@ -253,7 +259,8 @@ def choose_next(
         if due:
             return review(due[0][1])
         # Everything is mastered and fresh: strengthen the topic most likely to have slipped.
-        weakest = min(servable, key=lambda s: current_p_known(topics_state[s], now=now))
+        # Every unlocked topic is mastered here, and some topic is always unlocked.
+        weakest = min(retention, key=lambda s: float(topics_state[s]["p_known"]) * retention[s])
         return serve(
             weakest,
             "review",

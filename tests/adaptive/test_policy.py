@@ -227,3 +227,17 @@ def test_it_says_when_a_topic_has_no_template():
             config=QUIET,
             rng=np.random.default_rng(0),
         )
+
+
+def test_a_prerequisite_without_templates_does_not_block_its_dependents():
+    templates = tuple(t for t in TEMPLATES if t.topic != "limits")
+    choice = choose_next(
+        initial_state(),
+        {},
+        graph=GRAPH,
+        templates=templates,
+        now=T0,
+        config=QUIET,
+        rng=np.random.default_rng(0),
+    )
+    assert choice.topic in {"derivatives", "vectors"}
