@@ -36,25 +36,35 @@ def to_latex(obj: Basic) -> str:
 
 def to_text(obj: Basic) -> str:
     """Text the parser reads back to an object equal to ``obj``."""
-    quick = _rational_text(obj)
+    quick = _numeric_text(obj)
     if quick is not None:
         return quick
     return _TextPrinter().doprint(obj).replace("**", "^")
 
 
-def _rational_text(obj: object) -> str | None:
-    """What the printer writes for an exact number or a matrix of them, without the printer.
+def _number_text(obj: object) -> str | None:
+    if isinstance(obj, sympy.Rational):
+        return str(obj.p) if obj.q == 1 else f"{obj.p}/{obj.q}"
+    if isinstance(obj, sympy.Float):
+        return _float_text(obj)
+    return None
+
+
+def _numeric_text(obj: object) -> str | None:
+    """What the printer writes for a number or a matrix of numbers, without the printer.
 
     Most stored values are such numbers; the general printer costs far more than the format.
     """
-    if isinstance(obj, sympy.Rational):
-        return str(obj.p) if obj.q == 1 else f"{obj.p}/{obj.q}"
+    number = _number_text(obj)
+    if number is not None:
+        return number
     if isinstance(obj, MatrixBase) and obj.rows and obj.cols:
         entries = []
         for entry in obj:
-            if not isinstance(entry, sympy.Rational):
+            text = _number_text(entry)
+            if text is None:
                 return None
-            entries.append(str(entry.p) if entry.q == 1 else f"{entry.p}/{entry.q}")
+            entries.append(text)
         if obj.cols == 1:
             return "[" + ", ".join(entries) + "]"
         width = obj.cols

@@ -322,7 +322,7 @@ class _Scope:
         declared = frozenset(variables)
         bound = {name: _as_value(name, value) for name, value in (names or {}).items()}
         for name in (*declared, *bound):
-            if not isinstance(name, str) or not _NAME_PATTERN.match(name):
+            if not _is_name(name):
                 raise MathInputError(
                     f"`{name}` cannot be a variable name: use letters, digits and `_`, starting "
                     "with a letter",
@@ -364,6 +364,16 @@ class _Scope:
             and name not in self.variables
             and name not in self.constants
         )
+
+
+def _is_name(name: object) -> bool:
+    return isinstance(name, str) and _is_name_text(name)
+
+
+@lru_cache(maxsize=4096)
+def _is_name_text(name: str) -> bool:
+    # Every parse checks every declared and bound name; templates use the same few again and again.
+    return _NAME_PATTERN.match(name) is not None
 
 
 def _fixed_names(
