@@ -6,5 +6,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("quizzes.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("analytics/", include("quizzes.analytics_urls")),
     path("", include("quizzes.urls")),
 ]
