@@ -102,6 +102,19 @@ def _days_text(days: float) -> str:
     return f"{whole} day{'s' if whole != 1 else ''} ago"
 
 
+def _success(
+    learner_state: Mapping[str, Any],
+    item_states: Mapping[str, Any],
+    template: TemplateInfo,
+    *,
+    now: datetime,
+    config: PolicyConfig,
+) -> float:
+    if config.targeting == "traced":
+        return traced_success(learner_state, item_states, template, now=now, config=config.model)
+    return predict_success(learner_state, item_states, template, now=now, config=config.model)
+
+
 def _pick_template(
     learner_state: Mapping[str, Any],
     item_states: Mapping[str, Any],
@@ -115,11 +128,7 @@ def _pick_template(
     last = learner_state.get("topics", {}).get(topic, {}).get("last_template")
     best: tuple[float, TemplateInfo, float] | None = None
     for template in candidates:
-        p = (
-            traced_success(learner_state, item_states, template, now=now, config=config.model)
-            if config.targeting == "traced"
-            else predict_success(learner_state, item_states, template, now=now, config=config.model)
-        )
+        p = _success(learner_state, item_states, template, now=now, config=config)
         # Repeating the very last template is allowed only when it is the only one.
         gap = abs(p - target) + (1.0 if template.id == last and len(candidates) > 1 else 0.0)
         if best is None or gap < best[0]:
@@ -209,9 +218,7 @@ def choose_next(
     if assignment is not None:
         for template in templates:
             if template.id == assignment:
-                p = predict_success(
-                    learner_state, item_states, template, now=now, config=config.model
-                )
+                p = _success(learner_state, item_states, template, now=now, config=config)
                 return Choice(
                     template.topic, template.id, "assigned by your instructor", p, "assigned"
                 )
