@@ -53,6 +53,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache, partial
 from types import MappingProxyType
 from typing import Literal
@@ -1274,6 +1275,8 @@ class _Parser:
     def negate(self, value: Basic, span: Span) -> Basic:
         if isinstance(value, MatrixBase):
             return ImmutableMatrix(-value)
+        if isinstance(value, Rational):
+            return self.check_value(-value, span)
         expr = self.require_expression(value, "arithmetic", span)
         return self.checked(lambda: multiply([S.NegativeOne, expr]), span)
 
@@ -1299,6 +1302,10 @@ class _Parser:
                 numerators = max(numerators, _log10_int(abs(int(term.p))) if term.p else 0.0)
         if denominators + numerators > MAX_RESULT_DIGITS:
             raise InputTooLarge(f"this sum has more than {MAX_RESULT_DIGITS} digits", *span)
+        if all(isinstance(term, Rational) for term in exprs):
+            # Exact arithmetic on plain integers gives the same Rational without SymPy's Add.
+            total = sum((Fraction(int(t.p), int(t.q)) for t in exprs), Fraction(0))
+            return self.check_value(Rational(total.numerator, total.denominator), span)
         return self.checked(lambda: sympy.Add(*exprs), span)
 
     def combine_product(self, factors: list[tuple[Basic, bool, Span]], span: Span) -> Basic:
@@ -1321,6 +1328,12 @@ class _Parser:
                 digits += _log10_int(int(value.q))
         if digits > MAX_RESULT_DIGITS:
             raise InputTooLarge(f"this product has more than {MAX_RESULT_DIGITS} digits", *span)
+        if all(isinstance(value, Rational) for value, _, _ in factors):
+            product = Fraction(1)
+            for value, divide, _ in factors:
+                exact = Fraction(int(value.p), int(value.q))
+                product = product / exact if divide else product * exact
+            return self.check_value(Rational(product.numerator, product.denominator), span)
         args = [sympy.Pow(v, S.NegativeOne) if divide else v for v, divide, _ in factors]
         return self.checked(lambda: multiply(args), span)
 

@@ -104,3 +104,23 @@ def test_a_text_that_failed_to_read_is_read_again():
     with pytest.raises(MathInputError) as raised:
         parse("1/a +", level="template", names={"a": Integer(0)})
     assert raised.value.code == "undefined"
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "expected"),
+    [
+        (
+            "a + b - c",
+            {"a": Integer(3), "b": Rational(-1, 6), "c": Rational(7, 4)},
+            Rational(13, 12),
+        ),
+        ("a*b/c", {"a": Integer(3), "b": Rational(-1, 6), "c": Rational(7, 4)}, Rational(-2, 7)),
+        ("-a/b*c", {"a": Integer(-9), "b": Integer(6), "c": Integer(0)}, Integer(0)),
+        ("2*a - 3/b + 1", {"a": Rational(5, 3), "b": Integer(-2)}, Rational(35, 6)),
+        ("a + b", {"a": Rational(1, 2), "b": Rational(1, 2)}, Integer(1)),
+    ],
+)
+def test_exact_numbers_combine_to_the_exact_rational(text, names, expected):
+    value = parse(text, level="template", names=names)
+    assert value == expected
+    assert type(value) is type(expected)
