@@ -212,3 +212,9 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+
+# Timed quizzes: quiz questions are reachable only through the quiz endpoints (release policy);
+# the periodic sweep submits attempts whose time ran out this often.
+MIDDLEWARE.append("quizzes.quiz_access.QuizProblemFence")
+QUIZ_EXPIRY_SWEEP_SECONDS = envfloat("QUIZ_EXPIRY_SWEEP_SECONDS", 15.0)
+CELERY_IMPORTS = ("quizzes.quiz_tasks",)

@@ -93,7 +93,6 @@ def mastery_band(mastery: float | None) -> str:
 @dataclass(frozen=True)
 class HeatmapCell:
     mastery: float | None
-    attempts: int
 
     @property
     def percent(self) -> int | None:
@@ -149,13 +148,12 @@ HEATMAP_FIXED_SORTS = ("name", "overall", "attempts")
 def _grid(
     *, viewer: AnyUser, topics: Sequence[Topic], sort: str, descending: bool
 ) -> QuerySet[Any]:
-    """One row per student: mastery and attempts in each topic, the mean over all topics
-    (never practised counts as zero) and the total attempts, aggregated by the database."""
-    aggregates: dict[str, Any] = {}
-    for topic in topics:
-        in_topic = Q(topic_states__topic_id=topic.pk)
-        aggregates[f"m_{topic.pk}"] = Max("topic_states__mastery", filter=in_topic)
-        aggregates[f"a_{topic.pk}"] = Max("topic_states__attempts", filter=in_topic)
+    """One row per student: mastery in each topic, the mean over all topics (never practised
+    counts as zero) and the total attempts, aggregated by the database."""
+    aggregates: dict[str, Any] = {
+        f"m_{topic.pk}": Max("topic_states__mastery", filter=Q(topic_states__topic_id=topic.pk))
+        for topic in topics
+    }
     total = Coalesce(Sum("topic_states__mastery"), Value(0.0), output_field=FloatField())
     grid = visible_students(viewer=viewer).annotate(
         **aggregates,
@@ -181,10 +179,7 @@ def _heatmap_row(record: Mapping[str, Any], topics: Sequence[Topic]) -> HeatmapR
     return HeatmapRow(
         student_id=record["pk"],
         username=record["username"],
-        cells=tuple(
-            HeatmapCell(mastery=record[f"m_{topic.pk}"], attempts=record[f"a_{topic.pk}"] or 0)
-            for topic in topics
-        ),
+        cells=tuple(HeatmapCell(mastery=record[f"m_{topic.pk}"]) for topic in topics),
         overall=float(record["overall"] or 0.0),
         attempts=int(record["attempts_total"] or 0),
     )
@@ -252,11 +247,7 @@ def naive_class_heatmap(*, viewer: AnyUser) -> list[HeatmapRow]:
     for student in visible_students(viewer=viewer).order_by("username"):
         states = {s.topic_id: s for s in LearnerTopicState.objects.filter(user=student)}
         cells = tuple(
-            HeatmapCell(
-                mastery=states[t.pk].mastery if t.pk in states else None,
-                attempts=states[t.pk].attempts if t.pk in states else 0,
-            )
-            for t in topics
+            HeatmapCell(mastery=states[t.pk].mastery if t.pk in states else None) for t in topics
         )
         rows.append(
             HeatmapRow(
@@ -264,7 +255,7 @@ def naive_class_heatmap(*, viewer: AnyUser) -> list[HeatmapRow]:
                 username=student.username,
                 cells=cells,
                 overall=sum(c.mastery or 0.0 for c in cells) / max(1, len(topics)),
-                attempts=sum(c.attempts for c in cells),
+                attempts=sum(s.attempts for s in states.values()),
             )
         )
     return rows

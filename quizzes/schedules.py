@@ -15,4 +15,10 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": interval,
             "options": {"queue": "default", "expires": interval},
         },
+        # Timed quizzes: submit attempts whose time ran out (requests check their own, too).
+        "expire-overdue-quiz-attempts": {
+            "task": "quizzes.quiz_tasks.expire_overdue_quiz_attempts_task",
+            "schedule": float(settings.QUIZ_EXPIRY_SWEEP_SECONDS),
+            "options": {"queue": "default", "expires": float(settings.QUIZ_EXPIRY_SWEEP_SECONDS)},
+        },
     }

@@ -211,3 +211,33 @@ def fresh_process_state() -> Any:
     yield
     forget_catalog()
     forget_tokens()
+
+
+@pytest.fixture
+def make_quiz(synced: BankSlice, instructor: Any) -> Any:
+    """A quiz open now, with one question from each synced template unless told otherwise."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes.models import ProblemTemplate
+    from quizzes.services.quizzes import PoolItem, create_quiz
+
+    def make(**settings: Any) -> Any:
+        now = timezone.now()
+        templates = ProblemTemplate.objects.filter(key__in=[t.id for t in synced.templates])
+        pool = settings.pop("pool", None) or [
+            PoolItem(count=1, template=template) for template in templates.order_by("key")
+        ]
+        values = {
+            "title": "Week 3 quiz",
+            "question_count": len(pool),
+            "time_limit_seconds": 600,
+            "attempts_allowed": 1,
+            "opens_at": now - timedelta(minutes=5),
+            "closes_at": now + timedelta(days=1),
+            "shuffle_questions": False,
+        } | settings
+        return create_quiz(created_by=instructor, pool=pool, **values)
+
+    return make

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from quizzes.api import views
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("progress", views.ProgressView.as_view(), name="progress"),
     path("attempts", views.AttemptsView.as_view(), name="attempts"),
     path("preview", views.PreviewView.as_view(), name="preview"),
+    path("", include("quizzes.api.quizzes")),
 ]
