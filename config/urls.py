@@ -7,5 +7,6 @@ urlpatterns = [
     path("api/v1/", include("quizzes.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("analytics/", include("quizzes.analytics_urls")),
+    path("", include("quizzes.authoring_urls")),
     path("", include("quizzes.urls")),
 ]

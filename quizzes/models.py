@@ -124,6 +124,9 @@ class Assignment(models.Model):
     students = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="assignments"
     )
+    # Problems a student completes (graded at least once) to finish the assignment.
+    problem_count = models.PositiveSmallIntegerField(default=5)
+    opens_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

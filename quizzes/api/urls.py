@@ -19,5 +19,6 @@ urlpatterns = [
     path("progress", views.ProgressView.as_view(), name="progress"),
     path("attempts", views.AttemptsView.as_view(), name="attempts"),
     path("preview", views.PreviewView.as_view(), name="preview"),
+    path("authoring/", include("quizzes.api.authoring")),
     path("", include("quizzes.api.quizzes")),
 ]

@@ -9,6 +9,7 @@ exactly the same text (the version's hash does not change, so nothing new is pub
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import re
@@ -437,4 +438,17 @@ def import_sources(*, files: Sequence[tuple[str, bytes]]) -> ImportReport:
         updated=tuple(updated),
         unchanged=tuple(unchanged),
         rejected=tuple(rejected),
+    )
+
+
+def version_diff(*, old: TemplateVersion, new: TemplateVersion) -> str:
+    """A side-by-side HTML table of the changes from `old` to `new` (context lines only);
+    difflib escapes the source text, so the table is safe to show as is."""
+    return difflib.HtmlDiff(tabsize=4, wrapcolumn=80).make_table(
+        old.source_text.splitlines(),
+        new.source_text.splitlines(),
+        fromdesc=f"version {old.number}",
+        todesc=f"version {new.number}",
+        context=True,
+        numlines=3,
     )

@@ -24,6 +24,8 @@ from quizzes.models import (
 )
 from quizzes.services.accounts import register_student
 from quizzes.services.practice import create_problem
+from tests.conftest import UserFactory
+from tests.quizzes.test_authoring_views import authoring_template_contexts
 
 pytestmark = pytest.mark.django_db
 
@@ -435,6 +437,7 @@ def _contexts(student, problem: Problem) -> dict[str, dict]:
         "quizzes/history.html": {"page_obj": pages.attempt_history(user=student, page_number=1)},
         "404.html": {},
         "500.html": {},
+        **authoring_template_contexts(UserFactory(username="ines", role="instructors")),
     }
 
 
