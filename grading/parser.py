@@ -43,6 +43,13 @@ Numbers (what ``allow_floats`` and ``sigfigs`` need to know)
   zeros of a whole number are not counted).
 
 Errors are ``grading.errors`` types carrying the offset into the text as typed.
+
+Template text is read once
+- At template level (the standard function table) a text that parsed is remembered as a tree of
+  value-building steps, keyed by the text and the names (not the values) it was given; the next
+  parse with other values reruns those steps, with every check and error position of a first
+  reading, instead of reading the text again. Student answers are never remembered.
+  ``clear_template_caches`` forgets the trees and the remembered tokens.
 """
 
 from __future__ import annotations
