@@ -177,7 +177,8 @@
           verdict.appendChild(element("span", "", "$" + data.latex + "$"));
         }
         var notes = (data.feedback || []).slice();
-        if (data.message) {
+        // A graded right answer's message only repeats the headline.
+        if (data.message && !data.correct) {
           notes.unshift(data.message);
         }
         if (notes.length) {

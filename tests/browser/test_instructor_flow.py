@@ -1,0 +1,155 @@
+"""An instructor edits a template in a real browser: introduces an error and sees it at its line,
+fixes it, previews variants side by side, tries an answer, publishes a new version and reads
+the diff. Drives Debian's chromium through Playwright (set-up as in test_student_flow)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from grading.sandbox import get_pool
+from quizzes.models import ProblemTemplate, TemplateVersion, Topic
+from quizzes.services import authoring
+from quizzes.services.practice import create_problem
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+PASSWORD = "correct-horse-battery-staple"
+WAIT_MS = 20_000
+
+
+@pytest.fixture
+def authored(monkeypatch: pytest.MonkeyPatch) -> ProblemTemplate:
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls below are plain
+    # blocking calls made between browser steps, never from inside a coroutine.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    Topic.objects.create(slug="derivatives", title="Derivatives", area="calculus")
+    source = authoring.starter_source(
+        key="quadratic-derivative", topic="derivatives", title="Differentiate a quadratic"
+    )
+    return authoring.create_template(source=source)
+
+
+@pytest.fixture
+def browser(live_server: object, authored: ProblemTemplate) -> Iterator[object]:
+    """Started after the server and the data, stopped before them."""
+    if not CHROMIUM.exists():
+        reason = f"no chromium at {CHROMIUM}; install it with `apt-get install -y chromium`"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        # Grading children are forked from this process and hold copies of Playwright's pipes.
+        get_pool().close()
+        launched.close()
+
+
+def shot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)  # type: ignore[attr-defined]
+
+
+def edit_line(page: object, text: str, replacement: str) -> None:
+    """Click at the end of the editor line showing `text` and retype its last character."""
+    line = page.locator(".CodeMirror-line", has_text=text).first  # type: ignore[attr-defined]
+    line.click()
+    page.keyboard.press("End")  # type: ignore[attr-defined]
+    page.keyboard.press("Backspace")  # type: ignore[attr-defined]
+    page.keyboard.type(replacement)  # type: ignore[attr-defined]
+
+
+def test_an_instructor_fixes_an_error_previews_and_publishes_a_version(
+    browser: object, live_server: object, authored: ProblemTemplate
+) -> None:
+    from playwright.sync_api import expect
+
+    user = get_user_model().objects.create_user(username="ines", password=PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name="instructors")[0])
+    student = get_user_model().objects.create_user(username="sam", password=PASSWORD)
+    served_before = create_problem(user=student, template=authored)
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    base = str(live_server)
+
+    page.goto(f"{base}/login")
+    page.get_by_label("Username").fill("ines")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Templates").click()
+    expect(page).to_have_url(f"{base}/authoring/")
+    page.get_by_role("link", name="Differentiate a quadratic").click()
+    expect(page.locator(".CodeMirror")).to_be_visible()
+    expect(page.locator(".CodeMirror .cm-string").first).to_be_visible()
+
+    edit_line(page, "difficulty = 1", "9")
+    page.get_by_role("button", name="Validate").click()
+    note = page.locator(".cm-problem-note")
+    expect(note).to_have_attribute("data-line", "5")
+    expect(note).to_contain_text("difficulty")
+    expect(page.locator("#problems")).to_contain_text("Line 5")
+    expect(page.locator(".cm-problem-line")).to_have_count(1)
+    shot(page, "authoring-error-at-line.png")
+
+    edit_line(page, "difficulty = 9", "2")
+    page.get_by_role("button", name="Validate").click()
+    expect(page.locator("#editor-status")).to_contain_text("No problems found")
+    expect(page.locator(".cm-problem-note")).to_have_count(0)
+
+    page.get_by_label("Variants").select_option("3")
+    page.get_by_role("button", name="Preview").click()
+    cards = page.locator(".variant-card")
+    expect(cards).to_have_count(3)
+    expect(cards.nth(2).locator(".statement .katex").first).to_be_visible()
+    expect(cards.first.locator(".solution-body .katex").first).to_be_visible()
+    first = cards.first
+    answer = first.locator(".answer-text").inner_text()
+    first.get_by_placeholder("Try an answer").fill(answer)
+    first.get_by_role("button", name="Try").click()
+    expect(first.locator(".verdict")).to_have_class(re.compile(r"\bcorrect\b"))
+    expect(first.locator(".verdict")).to_contain_text("Correct")
+    first.get_by_placeholder("Try an answer").fill("x + * 1")
+    first.get_by_role("button", name="Try").click()
+    expect(first.locator(".verdict")).to_contain_text("invalid")
+    first.get_by_placeholder("Try an answer").fill(answer)
+    first.get_by_role("button", name="Try").click()
+    expect(first.locator(".verdict")).to_contain_text("Correct")
+    shot(page, "authoring-previews.png")
+
+    page.get_by_role("button", name="Publish new version").click()
+    expect(page.locator("#editor-status")).to_contain_text("Published version 2")
+    expect(page.locator("#current-version")).to_have_text("version 2")
+    latest = TemplateVersion.objects.get(template=authored, number=2)
+    assert "difficulty = 2" in latest.source_text
+    served_before.refresh_from_db()
+    assert served_before.template_version.number == 1
+
+    page.get_by_role("link", name="Version history").click()
+    expect(page.locator("#diff .diff_chg").first).to_be_visible()
+    expect(page.locator("#diff")).to_contain_text("version 1")
+    shot(page, "authoring-history-diff.png")
+    context.close()
