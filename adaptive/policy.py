@@ -186,8 +186,11 @@ def choose_next(
 
     `item_states` maps template id → item state. `assignment` is a topic slug or a template id set
     by an instructor; `chosen_topic` a topic the student picked. Raises NoTemplateError when the
-    topic to serve has no template (or no templates are given at all).
+    topic to serve has no template (or no templates are given at all), ValueError for a naive
+    `now`.
     """
+    if now.tzinfo is None:
+        raise ValueError("`now` must be timezone-aware")
     # Only a tuple is known not to change between calls, so only a tuple's index is kept.
     by_topic: dict[str, list[TemplateInfo]] = (
         _indexed(templates, lambda: _group_templates(templates))

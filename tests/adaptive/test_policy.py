@@ -241,3 +241,8 @@ def test_a_prerequisite_without_templates_does_not_block_its_dependents():
         rng=np.random.default_rng(0),
     )
     assert choice.topic in {"derivatives", "vectors"}
+
+
+def test_naive_times_are_refused():
+    with pytest.raises(ValueError, match="timezone"):
+        choose(initial_state(), now=datetime(2026, 1, 1))
