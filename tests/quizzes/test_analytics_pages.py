@@ -10,7 +10,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from quizzes.models import Assignment, LearnerTopicState, Topic
+from quizzes import analytics
+from quizzes.analytics_views import heatmap_cells_html
+from quizzes.charts import Series, bar_chart, line_chart
+from quizzes.models import Assignment, LearnerTopicState, ProblemTemplate, Topic
 from tests.conftest import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +175,48 @@ def test_other_pages_cost_a_fixed_number_of_queries(
     client = browser_for(admin_user)
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
+
+
+def analytics_template_contexts(viewer) -> dict[str, dict]:
+    """A context for each analytics template (needs one template in the database), for the
+    test that renders every template."""
+    heatmap = analytics.class_heatmap(viewer=viewer)
+    template = ProblemTemplate.objects.select_related("topic").first()
+    report = analytics.template_report(template=template, viewer=viewer)
+    return {
+        "quizzes/analytics/_tabs.html": {"tab": "heatmap"},
+        "quizzes/analytics/heatmap.html": {
+            "heatmap": heatmap,
+            "rows": [(row, heatmap_cells_html(row)) for row in heatmap.rows],
+        },
+        "quizzes/analytics/student.html": {
+            "report": analytics.student_report(student=viewer),
+            "chart": line_chart([Series(label="none", points=())], title="empty"),
+        },
+        "quizzes/analytics/templates.html": {
+            "summaries": analytics.template_summaries(viewer=viewer)
+        },
+        "quizzes/analytics/template.html": {
+            "template": template,
+            "report": report,
+            "chart": bar_chart([], title="empty"),
+        },
+    }
+
+
+def test_every_analytics_template_renders(answered_class, admin_user):
+    from pathlib import Path
+
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    contexts = analytics_template_contexts(admin_user)
+    folder = Path(analytics.__file__).resolve().parent / "templates"
+    on_disk = {
+        str(path.relative_to(folder)) for path in (folder / "quizzes" / "analytics").glob("*.html")
+    }
+    assert on_disk == set(contexts)
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    for name, context in contexts.items():
+        assert render_to_string(name, context, request=request).strip(), name
