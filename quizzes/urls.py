@@ -1,7 +1,7 @@
 """Student pages. The JSON API lives under /api/v1/ (quizzes.api.urls, included by config.urls)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from quizzes import views
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("practice", views.practice, name="practice"),
     path("problems/<int:problem_id>", views.problem, name="problem"),
     path("history", views.history, name="history"),
+    path("", include("quizzes.quiz_urls")),
 ]

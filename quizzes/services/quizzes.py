@@ -448,6 +448,8 @@ def regrade_template(*, quiz: Quiz, template: ProblemTemplate) -> int:
             problem.fingerprint = generated.fingerprint[:64]  # type: ignore[attr-defined]
             problem.save(update_fields=["template_version", "snapshot", "fingerprint"])
         submission = _submit_question(question)
+        if submission is None:
+            continue
         question.submission = submission
         question.save(update_fields=["submission"])
         QuizAttempt.objects.filter(pk=question.attempt_id).update(score=None)

@@ -1,0 +1,126 @@
+"""Quiz pages: the instructor's form, attempts table, extension and regrade; the student's list,
+taking page (saved answers shown, no solutions) and results."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from quizzes.models import Quiz, QuizAttempt
+from quizzes.services.quizzes import autosave_answers, start_attempt, submit_attempt
+from tests.conftest import right_answers
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def browser_a(client, student_a):
+    client.force_login(student_a)
+    return client
+
+
+@pytest.fixture
+def browser_instructor(client, instructor):
+    client.force_login(instructor)
+    return client
+
+
+def test_an_instructor_creates_a_quiz_from_the_form(browser_instructor, synced):
+    now = timezone.now()
+    response = browser_instructor.post(
+        "/quizzes/new",
+        {
+            "title": "Friday check",
+            "pool": f"side-road 1\n{synced.templates[0].id} 1",
+            "question_count": 2,
+            "time_limit_minutes": 10,
+            "attempts_allowed": 1,
+            "opens_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "feedback_release": "after_submission",
+            "solution_release": "after_close",
+            "shuffle_questions": "on",
+        },
+    )
+    quiz = Quiz.objects.get()
+    assert response.status_code == 302 and response.url == f"/quizzes/{quiz.pk}"
+    assert quiz.time_limit_seconds == 600 and quiz.pool.count() == 2
+
+
+def test_the_form_names_an_unknown_pool_entry(browser_instructor, synced):
+    response = browser_instructor.post("/quizzes/new", {"title": "x", "pool": "nowhere 2"})
+    assert response.status_code == 200 and "no topic or template" in response.content.decode()
+
+
+def test_students_cannot_open_the_quiz_form(browser_a):
+    assert browser_a.get("/quizzes/new").status_code == 403
+
+
+def test_the_take_page_shows_saved_answers_and_no_solution(browser_a, student_a, make_quiz):
+    attempt = start_attempt(user=student_a, quiz=make_quiz())
+    question = attempt.questions.select_related("attempt", "problem").get(position=1)
+    key = next(iter(right_answers(question.problem)))
+    autosave_answers(question=question, answers={key: "41x+7"}, sequence=3)
+    page = browser_a.get(f"/quizzes/attempts/{attempt.pk}").content.decode()
+    assert 'value="41x+7"' in page and "quiz.js" in page
+    assert "Worked solution" not in page
+
+
+def test_a_submitted_attempt_shows_results_as_released(
+    browser_a, student_a, make_quiz, django_capture_on_commit_callbacks
+):
+    attempt = start_attempt(user=student_a, quiz=make_quiz(solution_release="after_close"))
+    question = attempt.questions.select_related("attempt", "problem").get(position=1)
+    autosave_answers(question=question, answers=right_answers(question.problem), sequence=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_attempt(attempt=attempt)
+    page = browser_a.get(f"/quizzes/attempts/{attempt.pk}").content.decode()
+    assert "Score: 33%" in page and "Worked solution" not in page
+
+
+def test_another_students_attempt_page_is_not_found(client, student_b, student_a, make_quiz):
+    attempt = start_attempt(user=student_a, quiz=make_quiz())
+    client.force_login(student_b)
+    assert client.get(f"/quizzes/attempts/{attempt.pk}").status_code == 404
+
+
+def test_the_instructor_extends_a_students_time_from_the_attempts_table(
+    browser_instructor, student_a, make_quiz
+):
+    quiz = make_quiz()
+    attempt = start_attempt(user=student_a, quiz=quiz)
+    page = browser_instructor.get(f"/quizzes/{quiz.pk}").content.decode()
+    assert "alice" in page and "Add minutes" in page
+    browser_instructor.post(f"/quizzes/attempts/{attempt.pk}/extend", {"minutes": 5})
+    attempt.refresh_from_db()
+    assert attempt.extra_seconds == 300
+
+
+def test_the_instructor_regrades_from_the_quiz_page(
+    browser_instructor, student_a, make_quiz, synced
+):
+    quiz = make_quiz()
+    submit_attempt(attempt=start_attempt(user=student_a, quiz=quiz))
+    response = browser_instructor.post(
+        f"/quizzes/{quiz.pk}/regrade", {"template": synced.templates[0].id}, follow=True
+    )
+    assert "0 answers sent for regrading" in response.content.decode()
+
+
+def test_the_quiz_list_offers_start_then_resume(browser_a, student_a, make_quiz):
+    quiz = make_quiz()
+    assert "Start" in browser_a.get("/quizzes").content.decode()
+    response = browser_a.post(f"/quizzes/{quiz.pk}/start")
+    attempt = QuizAttempt.objects.get()
+    assert response.url == f"/quizzes/attempts/{attempt.pk}"
+    assert "Resume" in browser_a.get("/quizzes").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/quizzes", "/quizzes/{quiz}", "/quizzes/attempts/{attempt}"])
+def test_every_quiz_page_renders_for_staff(browser_instructor, student_a, make_quiz, path):
+    quiz = make_quiz()
+    attempt = start_attempt(user=student_a, quiz=quiz)
+    response = browser_instructor.get(path.format(quiz=quiz.pk, attempt=attempt.pk))
+    assert response.status_code == 200
