@@ -210,7 +210,8 @@ class SubmitAttemptView(APIView):
     def post(self, request: Request, attempt_id: int) -> Response:
         attempt = access_own_attempt(request.user, attempt_id)
         if not expire_if_overdue(attempt=attempt):
-            submit_attempt(attempt=attempt)
+            # The page's own timer submits at zero: that is time running out, not a choice.
+            submit_attempt(attempt=attempt, expired=timezone.now() >= attempt.deadline)
         attempt.refresh_from_db()
         return Response(quiz_selectors.attempt_view(attempt, for_staff=False))
 
