@@ -263,7 +263,9 @@ def publish_template_version(*, template: ProblemTemplate, source: str) -> Templ
         for name, value in values.items():
             setattr(locked, name, value)
         locked.is_active = True
-        locked.save(update_fields=[*values, "is_active", "updated_at"])
+        # From now on the database, not the bank file, holds this template's text.
+        locked.source_path = source_path_for(locked.key)
+        locked.save(update_fields=[*values, "is_active", "source_path", "updated_at"])
         return _add_version(template=locked, source=source, parsed=check.template)
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from quizzes.models import ItemState, ProblemTemplate, TemplateVersion, Topic
 from quizzes.selectors import forget_catalog
+from quizzes.services.authoring import AUTHORED_PREFIX
 from quizzes.services.variant_pool import fill_all_pools
 
 
@@ -79,6 +80,11 @@ def sync_content(*, bank: Any = None) -> SyncReport:
             "is_active": True,
         }
         template = stored.get(source.id)
+        if template is not None and template.source_path.startswith(AUTHORED_PREFIX):
+            # Published in the browser since: the database holds the newer text, and the bank
+            # file does not overwrite it (export it into the bank to bring the two together).
+            unchanged += 1
+            continue
         if template is None:
             template = ProblemTemplate.objects.create(key=source.id, **values)
             ItemState.objects.create(template=template, difficulty=float(source.difficulty))
@@ -105,7 +111,13 @@ def sync_content(*, bank: Any = None) -> SyncReport:
         if current is not None:
             updated.append(source.id)
 
-    gone = [key for key, template in stored.items() if key not in seen and template.is_active]
+    gone = [
+        key
+        for key, template in stored.items()
+        if key not in seen
+        and template.is_active
+        and not template.source_path.startswith(AUTHORED_PREFIX)
+    ]
     ProblemTemplate.objects.filter(key__in=gone).update(is_active=False)
     forget_catalog()
     fill_all_pools()

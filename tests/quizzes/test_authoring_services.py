@@ -4,6 +4,7 @@ publishing versions, new templates, and lossless import/export."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -219,3 +220,34 @@ def test_a_zip_member_that_expands_past_the_limit_is_rejected_unread(synced: Any
         archive.writestr("huge.toml", b"#" * (authoring.SOURCE_MAX_CHARS * 4 + 10))
     report = authoring.import_sources(files=[("bomb.zip", buffer.getvalue())])
     assert report.rejected[0][0] == "huge.toml"
+
+
+def test_syncing_the_bank_keeps_templates_authored_in_the_browser(
+    authored: ProblemTemplate, bank_slice: Any
+) -> None:
+    from quizzes.services.content_sync import sync_content
+
+    report = sync_content(bank=bank_slice)
+    assert authored.key not in report.deactivated
+    assert current(authored).is_active
+
+
+def test_syncing_the_bank_does_not_overwrite_a_version_published_in_the_browser(
+    synced: Any,
+) -> None:
+    from quizzes.services.content_sync import sync_content
+
+    template = ProblemTemplate.objects.select_related("current_version").get(
+        key=synced.templates[0].id
+    )
+    # The slice moves bank templates into its own topics, so the edit names one of those.
+    source = re.sub(
+        r'^topic = ".*"$',
+        'topic = "first-steps"',
+        template.current_version.source_text,
+        count=1,
+        flags=re.MULTILINE,
+    )
+    version = authoring.publish_template_version(template=template, source=source)
+    sync_content(bank=synced)
+    assert current(template).current_version_id == version.pk
