@@ -422,3 +422,23 @@ class QuizQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"question {self.position} of attempt {self.attempt_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The adaptive learner model: one JSON document per student, written only by the grading
+# transaction (under select_for_update on this row) and by a diagnostic.
+
+
+class LearnerModelState(models.Model):
+    """The adaptive engine's state of one student (every topic in one document, see
+    `adaptive.initial_state`). `revision` counts the updates applied to it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_model"
+    )
+    state = models.JSONField(default=dict, blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"learner model of {self.user_id} (revision {self.revision})"

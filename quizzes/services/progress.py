@@ -1,18 +1,16 @@
 """Learner and item state, updated from each graded submission.
 
-The model here is small on purpose — an exponential moving average of scores per topic — and
-keeps its parameters in `state` so the adaptive engine can replace it without a migration."""
+The adaptive engine (`adaptive/`) is the learner model; `quizzes.services.learner_model` stores
+its state and keeps each topic's `LearnerTopicState` (mastery, counts) in step with it."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Value
 from django.utils import timezone
 
-from quizzes.models import ItemState, LearnerTopicState
+from quizzes.services.learner_model import record_verdict_of
 
+# The moving average that analytics replays to draw a student's mastery over time.
 MASTERY_RATE = 0.3
-# Each hint revealed before answering takes this much off the evidence of a correct answer.
 HINT_DISCOUNT = 0.15
 
 
@@ -25,34 +23,16 @@ def record_graded_attempt(
     correct: bool,
     hints_used: int = 0,
 ) -> None:
-    """Fold one graded submission into the learner's topic state and the template's counts.
-    Call inside the transaction that stores the verdict. The update is one statement computed
-    by the database from the row's current values, so concurrent gradings never lose one."""
-    evidence = max(0.0, score - HINT_DISCOUNT * hints_used)
-    now = timezone.now()
-    changes = {
-        "mastery": F("mastery") + MASTERY_RATE * (Value(evidence) - F("mastery")),
-        "attempts": F("attempts") + 1,
-        "correct": F("correct") + int(correct),
-        "last_practised_at": now,
-        "updated_at": now,
-    }
-    rows = LearnerTopicState.objects.filter(user_id=user_id, topic_id=topic_id)
-    if not rows.update(**changes):
-        try:
-            with transaction.atomic():
-                LearnerTopicState.objects.create(
-                    user_id=user_id,
-                    topic_id=topic_id,
-                    state={"model": "ema", "rate": MASTERY_RATE},
-                    mastery=MASTERY_RATE * evidence,
-                    attempts=1,
-                    correct=int(correct),
-                    last_practised_at=now,
-                )
-        except IntegrityError:
-            # Another grading created the row first; apply ours on top of it.
-            rows.update(**changes)
-    ItemState.objects.filter(template_id=template_id).update(
-        attempts=F("attempts") + 1, correct=F("correct") + int(correct)
+    """Fold one graded submission into the learner model, the template's item state and the
+    topic's counts. Call inside the transaction that stores the verdict, once per submission
+    (marking's claim guard makes a redelivered task skip this). Concurrent gradings of one
+    student are serialised by a row lock on the student's learner-model row."""
+    record_verdict_of(
+        user_id=user_id,
+        topic_id=topic_id,
+        template_id=template_id,
+        score=score,
+        correct=correct,
+        hints_used=hints_used,
+        at=timezone.now(),
     )
