@@ -1309,6 +1309,8 @@ class _Parser:
                 numerators = max(numerators, _log10_int(abs(int(term.p))) if term.p else 0.0)
         if denominators + numerators > MAX_RESULT_DIGITS:
             raise InputTooLarge(f"this sum has more than {MAX_RESULT_DIGITS} digits", *span)
+        if all(isinstance(term, Integer) for term in exprs):
+            return self.check_value(Integer(sum(int(t.p) for t in exprs)), span)
         if all(isinstance(term, Rational) for term in exprs):
             # Exact arithmetic on plain integers gives the same Rational without SymPy's Add.
             total = sum((Fraction(int(t.p), int(t.q)) for t in exprs), Fraction(0))
@@ -1335,6 +1337,11 @@ class _Parser:
                 digits += _log10_int(int(value.q))
         if digits > MAX_RESULT_DIGITS:
             raise InputTooLarge(f"this product has more than {MAX_RESULT_DIGITS} digits", *span)
+        if all(isinstance(value, Integer) and not divide for value, divide, _ in factors):
+            whole = 1
+            for value, _, _ in factors:
+                whole *= int(value.p)
+            return self.check_value(Integer(whole), span)
         if all(isinstance(value, Rational) for value, _, _ in factors):
             product = Fraction(1)
             for value, divide, _ in factors:
