@@ -80,6 +80,13 @@ class AssignmentForm(forms.Form):
     opens_at = forms.DateTimeField(label="Opens", required=False, widget=DATETIME_WIDGET)
     due_at = forms.DateTimeField(label="Due", required=False, widget=DATETIME_WIDGET)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].label_from_instance = lambda topic: topic.title  # type: ignore[attr-defined]
+        self.fields["templates"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda template: f"{template.title} ({template.topic.title})"
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("topics") and not data.get("templates"):

@@ -153,3 +153,51 @@ def test_an_instructor_fixes_an_error_previews_and_publishes_a_version(
     expect(page.locator("#diff")).to_contain_text("version 1")
     shot(page, "authoring-history-diff.png")
     context.close()
+
+
+def test_an_instructor_assigns_work_and_the_student_sees_it_first(
+    browser: object, live_server: object, authored: ProblemTemplate
+) -> None:
+    from playwright.sync_api import expect
+
+    user = get_user_model().objects.create_user(username="ines", password=PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name="instructors")[0])
+    students = Group.objects.get_or_create(name="students")[0]
+    sam = get_user_model().objects.create_user(username="sam", password=PASSWORD)
+    sam.groups.add(students)
+    base = str(live_server)
+
+    context = browser.new_context(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{base}/login")
+    page.get_by_label("Username").fill("ines")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Assignments").click()
+    page.get_by_role("link", name="New assignment").click()
+    page.get_by_label("Title").fill("Derivatives, week 1")
+    page.get_by_label("Derivatives").check()
+    page.get_by_label("Students", exact=True).select_option(label="sam")
+    page.get_by_label("Number of problems").fill("2")
+    page.get_by_label("Due").fill("2030-01-15T09:00")
+    shot(page, "assignment-form.png")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#completion")).to_contain_text("sam")
+    expect(page.locator("#completion")).to_contain_text("0 / 2")
+    context.close()
+
+    student = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    phone = student.new_page()
+    phone.set_default_timeout(WAIT_MS)
+    phone.goto(f"{base}/login")
+    phone.get_by_label("Username").fill("sam")
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Log in").click()
+    expect(phone.locator("h2").first).to_have_text("Your assignments")
+    expect(phone.locator("[data-assignment]")).to_contain_text("0/2 done")
+    shot(phone, "assignment-student-dashboard.png")
+    phone.get_by_role("link", name=re.compile("Start")).click()
+    expect(phone).to_have_url(re.compile(r"/problems/\d+$"))
+    expect(phone.locator("#problem .statement .katex").first).to_be_visible()
+    student.close()
