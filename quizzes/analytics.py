@@ -47,12 +47,10 @@ MIN_STUDENTS_FOR_DISCRIMINATION = 3
 def is_admin(user: AnyUser) -> bool:
     if not user.is_authenticated:
         return False
-    return (
-        bool(getattr(user, "is_superuser", False))
-        or user.groups.filter(  # type: ignore[union-attr]
-            name=ADMINS
-        ).exists()
-    )
+    if getattr(user, "is_superuser", False):
+        return True
+    groups = user.groups  # type: ignore[union-attr,attr-defined]
+    return bool(groups.filter(name=ADMINS).exists())
 
 
 def visible_students(*, viewer: AnyUser) -> QuerySet[Any]:
@@ -557,7 +555,9 @@ def common_wrong_answers(
         scanned += 1
         memo = (key, text)
         if memo not in seen:
-            part = next((p for p in snapshot.get("parts", []) if p.get("key") == key), {})
+            part: dict[str, Any] = next(
+                (p for p in snapshot.get("parts", []) if p.get("key") == key), {}
+            )
             seen[memo] = normalised_answer(
                 text, kind=part.get("kind", ""), options=part.get("options") or {}
             )

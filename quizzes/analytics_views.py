@@ -10,7 +10,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
@@ -19,7 +20,7 @@ from quizzes import analytics
 from quizzes.charts import Series, bar_chart, line_chart
 from quizzes.permissions import is_staff_member
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 # A spreadsheet runs a cell that starts like a formula; such text is exported quoted.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHART_TOPICS = 8
@@ -29,7 +30,7 @@ def staff_only(view: View) -> View:
     @login_required
     @require_GET
     @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_staff_member(request.user):
             raise PermissionDenied("Analytics are for instructors and admins.")
         return view(request, *args, **kwargs)
@@ -72,7 +73,7 @@ def heatmap_cells_html(row: analytics.HeatmapRow) -> SafeString:
 
 
 @staff_only
-def heatmap(request: HttpRequest) -> HttpResponse:
+def heatmap(request: HttpRequest) -> HttpResponseBase:
     sort = request.GET.get("sort")
     if wants_csv(request):
         return csv_response(
@@ -90,7 +91,7 @@ def heatmap(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
-def student(request: HttpRequest, student_id: int) -> HttpResponse:
+def student(request: HttpRequest, student_id: int) -> HttpResponseBase:
     found = analytics.access_student(viewer=request.user, student_id=student_id)
     if wants_csv(request):
         return csv_response(*student_table(found, request.GET.get("table")))
@@ -156,7 +157,7 @@ def _chain(*parts: Iterable[Iterable[Any]]) -> Iterator[Iterable[Any]]:
 
 
 @staff_only
-def templates(request: HttpRequest) -> HttpResponse:
+def templates(request: HttpRequest) -> HttpResponseBase:
     summaries = analytics.template_summaries(viewer=request.user)
     if wants_csv(request):
         return csv_response("templates.csv", template_rows(summaries))
@@ -192,7 +193,7 @@ def template_rows(summaries: Iterable[analytics.TemplateSummary]) -> Iterator[li
 
 
 @staff_only
-def template_detail(request: HttpRequest, key: str) -> HttpResponse:
+def template_detail(request: HttpRequest, key: str) -> HttpResponseBase:
     template = analytics.access_template(key=key)
     report = analytics.template_report(template=template, viewer=request.user)
     if wants_csv(request):

@@ -82,8 +82,8 @@ def line_chart(
             f"<title>{escape(one.label)}</title></polyline>"
         )
         if len(one.points) == 1:
-            x, y = coords.split(",")
-            parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
+            dot_x, dot_y = coords.split(",")
+            parts.append(f'<circle cx="{dot_x}" cy="{dot_y}" r="3" fill="{colour}"/>')
         legend_y = top + 16 * index
         parts.append(
             f'<rect x="{left + plot_w + 12}" y="{legend_y}" width="12" height="4" '
