@@ -30,6 +30,10 @@ class StarterForm(forms.Form):
     title = forms.CharField(max_length=200)
     topic = forms.ModelChoiceField(queryset=Topic.objects.all(), to_field_name="slug")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].label_from_instance = lambda topic: topic.title  # type: ignore[attr-defined]
+
     def clean_key(self) -> str:
         return clean_new_key(self.cleaned_data["key"])
 
