@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
+from quizzes import verdict_channel
 from quizzes.models import LearnerTopicState, Problem, ProblemTemplate, Submission, Topic
 from quizzes.services.variants import variant_from_snapshot
 
@@ -163,6 +164,8 @@ def problem_summary(problem: Problem) -> dict[str, Any]:
         "parts": part_prompts(problem),
         "hints_available": len(variant.hints_html),
         "attempts_left": max(0, settings.MAX_ATTEMPTS_PER_PROBLEM - problem.attempts_used),
+        # Why the policy served it (set on a freshly chosen problem, empty otherwise).
+        "reason": getattr(problem, "reason", ""),
     }
 
 
@@ -198,6 +201,17 @@ def problem_view(problem: Problem, *, reveal_solution: bool) -> dict[str, Any]:
 
 
 FINISHED = (Submission.Status.GRADED, Submission.Status.INVALID)
+UNFINISHED = (Submission.Status.PENDING, Submission.Status.GRADING)
+
+
+def submission_when_finished(*, submission: Submission, seconds: float) -> Submission:
+    """The submission once grading has finished, or as it stands after `seconds`."""
+
+    def finished() -> bool:
+        return not Submission.objects.filter(pk=submission.pk, status__in=UNFINISHED).exists()
+
+    verdict_channel.wait_until(submission.pk, finished=finished, seconds=seconds)
+    return Submission.objects.get(pk=submission.pk)
 
 
 def submission_view(submission: Submission) -> dict[str, Any]:

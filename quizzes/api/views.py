@@ -19,7 +19,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 import grading
-from quizzes import selectors
+from quizzes import selectors, verdict_channel
 from quizzes.api import serializers as s
 from quizzes.permissions import (
     access_own_problem,
@@ -36,6 +36,17 @@ from quizzes.services.submissions import (
     NoAttemptsLeft,
     submit_answers,
 )
+
+
+def wait_seconds(raw: str | None) -> float:
+    """The `wait` query parameter as seconds within the allowed range; 0 when absent or unreadable."""
+    try:
+        value = float(raw) if raw else 0.0
+    except ValueError:
+        return 0.0
+    if value != value:  # NaN
+        return 0.0
+    return min(max(value, 0.0), verdict_channel.MAX_WAIT_SECONDS)
 
 
 def parsed(serializer_class: type[Serializer], request: Request) -> dict[str, Any]:
@@ -169,9 +180,22 @@ class SubmitView(APIView):
 
 
 class SubmissionView(APIView):
-    @extend_schema(responses=s.SubmissionSerializer)
+    @extend_schema(
+        responses=s.SubmissionSerializer,
+        parameters=[
+            OpenApiParameter(
+                "wait",
+                float,
+                description="Seconds (at most 10) to wait for grading to finish before answering.",
+            )
+        ],
+    )
     def get(self, request: Request, submission_id: int) -> Response:
-        return Response(selectors.submission_view(access_submission(request.user, submission_id)))
+        submission = access_submission(request.user, submission_id)
+        wait = wait_seconds(request.query_params.get("wait"))
+        if wait and submission.status in selectors.UNFINISHED:
+            submission = selectors.submission_when_finished(submission=submission, seconds=wait)
+        return Response(selectors.submission_view(submission))
 
 
 class ProgressView(APIView):

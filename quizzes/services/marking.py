@@ -19,6 +19,7 @@ import grading
 from quizzes.models import PartVerdict, Problem, Submission
 from quizzes.services.progress import record_graded_attempt
 from quizzes.services.variants import variant_from_snapshot
+from quizzes.verdict_channel import announce_finished
 
 log = logging.getLogger(__name__)
 Status = Submission.Status
@@ -73,6 +74,9 @@ def mark_failed(*, submission_id: int, condition: Q) -> bool:
         Problem.objects.filter(pk=problem_ids[0], attempts_used__gt=0).update(
             attempts_used=F("attempts_used") - 1
         )
+        transaction.on_commit(lambda: announce_finished(submission_id))
+    # The operators' signal: error level reaches the admins' log handlers and alerting.
+    log.error("submission %s marked failed: it could not be graded", submission_id)
     return True
 
 
@@ -120,6 +124,7 @@ def store_verdicts(*, submission: Submission, results: list[tuple[Any, Any]]) ->
     if not finished:
         # A newer claim (after this worker was presumed dead) owns the row now.
         return "skipped"
+    transaction.on_commit(lambda: announce_finished(submission.pk))
     PartVerdict.objects.bulk_create(
         PartVerdict(
             submission=submission,
