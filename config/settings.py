@@ -213,8 +213,41 @@ if not DEBUG:
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
 
+# Security: request limits and the cache that counts them. Rates are "<count>/<second|minute|hour|day>".
+# The cache is per process (locmem) unless REDIS_URL is set, where every web process shares one count.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": envstr("CACHE_REDIS_URL", REDIS_URL),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+RATE_LIMITS = {
+    # per signed-in user
+    "submit": envstr("SUBMIT_THROTTLE", "30/minute"),
+    "preview": envstr("PREVIEW_THROTTLE", "120/minute"),
+    # per client address, and per user name tried
+    "login": envstr("LOGIN_THROTTLE", "30/minute"),
+    "login-name": envstr("LOGIN_NAME_THROTTLE", "10/minute"),
+    "register": envstr("REGISTER_THROTTLE", "30/hour"),
+}
+# Failed browser logins allowed per client address and per user name within the window.
+LOGIN_PAGE_FAILURES = envint("LOGIN_PAGE_FAILURES", 10)
+LOGIN_PAGE_WINDOW_SECONDS = envint("LOGIN_PAGE_WINDOW_SECONDS", 300)
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "quizzes.api.throttles.explain_throttling"
+
 # Timed quizzes: quiz questions are reachable only through the quiz endpoints (release policy);
 # the periodic sweep submits attempts whose time ran out this often.
 MIDDLEWARE.append("quizzes.quiz_access.QuizProblemFence")
 QUIZ_EXPIRY_SWEEP_SECONDS = envfloat("QUIZ_EXPIRY_SWEEP_SECONDS", 15.0)
 CELERY_IMPORTS = ("quizzes.quiz_tasks",)
+
+# Adaptive practice (adaptive.PolicyConfig): the chance of success a served problem aims at, the
+# predicted retention below which a mastered topic comes back for review, the share of choices
+# that explore a topic beyond the frontier, and the longest run on one topic.
+ADAPTIVE_TARGET_SUCCESS = envfloat("ADAPTIVE_TARGET_SUCCESS", 0.7)
+ADAPTIVE_REVIEW_RETENTION = envfloat("ADAPTIVE_REVIEW_RETENTION", 0.7)
+ADAPTIVE_EXPLORE_SHARE = envfloat("ADAPTIVE_EXPLORE_SHARE", 0.03)
+ADAPTIVE_MAX_BLOCK = envint("ADAPTIVE_MAX_BLOCK", 3)

@@ -4,16 +4,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from quizzes import views
+from quizzes.login_limits import limit_failed_logins
 
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("signup", views.signup, name="signup"),
     path(
         "login",
-        auth_views.LoginView.as_view(
-            template_name="quizzes/login.html",
-            redirect_authenticated_user=True,
-            extra_context={"nav": "login"},
+        limit_failed_logins(
+            auth_views.LoginView.as_view(
+                template_name="quizzes/login.html",
+                redirect_authenticated_user=True,
+                extra_context={"nav": "login"},
+            )
         ),
         name="login",
     ),

@@ -15,12 +15,18 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 import grading
 from quizzes import selectors, verdict_channel
 from quizzes.api import serializers as s
+from quizzes.api.throttles import (
+    LoginNameThrottle,
+    LoginThrottle,
+    PreviewThrottle,
+    RegisterThrottle,
+    SubmitThrottle,
+)
 from quizzes.permissions import (
     access_own_problem,
     access_problem,
@@ -68,8 +74,7 @@ class HealthView(APIView):
 class RegisterView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "register"
+    throttle_classes = [RegisterThrottle]
 
     @extend_schema(request=s.CredentialsSerializer, responses={201: s.TokenSerializer})
     def post(self, request: Request) -> Response:
@@ -84,8 +89,7 @@ class RegisterView(APIView):
 class TokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginThrottle, LoginNameThrottle]
 
     @extend_schema(request=s.CredentialsSerializer, responses=s.TokenSerializer)
     def post(self, request: Request) -> Response:
@@ -152,6 +156,8 @@ class SolutionView(APIView):
 
 
 class SubmitView(APIView):
+    throttle_classes = [SubmitThrottle]
+
     @extend_schema(
         request=s.SubmitRequestSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
@@ -212,6 +218,8 @@ class AttemptsView(ListAPIView):
 
 
 class PreviewView(APIView):
+    throttle_classes = [PreviewThrottle]
+
     @extend_schema(request=s.PreviewRequestSerializer, responses=s.PreviewSerializer)
     def post(self, request: Request) -> Response:
         data = parsed(s.PreviewRequestSerializer, request)

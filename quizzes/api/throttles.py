@@ -1,0 +1,87 @@
+"""Request limits of the JSON API: per signed-in user on submissions and previews, per client
+address and per user name on logins, per client address on registrations. Rates come from
+`settings.RATE_LIMITS` when the request arrives, so a deployment tunes them by environment."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from rest_framework.exceptions import ErrorDetail, Throttled
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView, exception_handler
+
+
+class SettingsRateThrottle(SimpleRateThrottle):
+    """A rate named by `scope` in `settings.RATE_LIMITS`, counted in the default cache."""
+
+    def get_rate(self) -> str:
+        return str(settings.RATE_LIMITS[self.scope])
+
+    def identity(self, request: Request) -> str:
+        raise NotImplementedError
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.identity(request)}
+
+
+class PerUserThrottle(SettingsRateThrottle):
+    """Counted per signed-in user (per address for the anonymous, who are refused anyway)."""
+
+    def identity(self, request: Request) -> str:
+        if request.user and request.user.is_authenticated:
+            return f"user-{request.user.pk}"
+        return f"addr-{self.get_ident(request)}"
+
+
+class PerAddressThrottle(SettingsRateThrottle):
+    def identity(self, request: Request) -> str:
+        return f"addr-{self.get_ident(request)}"
+
+
+class SubmitThrottle(PerUserThrottle):
+    scope = "submit"
+
+
+class PreviewThrottle(PerUserThrottle):
+    scope = "preview"
+
+
+class LoginThrottle(PerAddressThrottle):
+    scope = "login"
+
+
+class LoginNameThrottle(SettingsRateThrottle):
+    """Counted per user name tried, so guessing one account's password from many addresses is
+    slowed as well."""
+
+    scope = "login-name"
+
+    def identity(self, request: Request) -> str:
+        data = request.data if isinstance(request.data, Mapping) else {}
+        name = str(data.get("username") or "").strip().lower()
+        return "name-" + hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+class RegisterThrottle(PerAddressThrottle):
+    scope = "register"
+
+
+def throttled_message(wait: float | None) -> str:
+    if wait is None:
+        return "Too many requests in a short time. Wait a little and try again."
+    seconds = max(1, math.ceil(wait))
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Too many requests in a short time. Try again in {seconds} {unit}."
+
+
+def explain_throttling(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's exception handler, with a plain-language message on 429 (Retry-After stays)."""
+    if isinstance(exc, Throttled):
+        exc.detail = ErrorDetail(throttled_message(getattr(exc, "wait", None)), code="throttled")
+    return exception_handler(exc, context)

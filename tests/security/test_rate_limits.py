@@ -1,0 +1,122 @@
+"""Request limits: per user on submissions and previews, per address and per user name on
+logins (API and browser), per address on registrations. Past the limit: 429, Retry-After and a
+message a person can act on; other users are not affected."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings as project_settings
+from django.test import Client
+
+from tests.conftest import PASSWORD, client_for, unparsable_answers
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = 3
+
+
+@pytest.fixture(autouse=True)
+def small_limits(settings: Any) -> None:
+    settings.RATE_LIMITS = {scope: f"{LIMIT}/minute" for scope in settings.RATE_LIMITS}
+    settings.LOGIN_PAGE_FAILURES = LIMIT
+
+
+def assert_throttled(response: Any) -> None:
+    assert response.status_code == 429, response.content
+    assert int(response["Retry-After"]) > 0
+    detail = response.json()["detail"]
+    assert re.fullmatch(r"Too many requests in a short time\. Try again in \d+ seconds?\.", detail)
+
+
+def test_every_default_rate_is_well_formed():
+    for scope, rate in project_settings.RATE_LIMITS.items():
+        assert re.fullmatch(r"\d+/(second|minute|hour|day)", rate), scope
+
+
+def test_submissions_are_limited_per_student(student_a, student_b, make_problem):
+    alice, bob = client_for(student_a), client_for(student_b)
+    problem = make_problem(student_a)
+    url = f"/api/v1/problems/{problem.pk}/submissions"
+    body = {"answers": unparsable_answers(problem)}
+    for _ in range(LIMIT):
+        assert alice.post(url, body, format="json").status_code == 400
+    assert_throttled(alice.post(url, body, format="json"))
+    bobs = make_problem(student_b)
+    response = bob.post(
+        f"/api/v1/problems/{bobs.pk}/submissions",
+        {"answers": unparsable_answers(bobs)},
+        format="json",
+    )
+    assert response.status_code == 400
+
+
+def test_previews_are_limited_per_student(student_a, student_b):
+    alice, bob = client_for(student_a), client_for(student_b)
+    body = {"kind": "number", "text": "1/2"}
+    for _ in range(LIMIT):
+        assert alice.post("/api/v1/preview", body, format="json").status_code == 200
+    assert_throttled(alice.post("/api/v1/preview", body, format="json"))
+    assert bob.post("/api/v1/preview", body, format="json").status_code == 200
+
+
+def test_token_requests_are_limited_per_user_name_from_any_address(student_a, student_b):
+    client = client_for(None)
+    wrong = {"username": student_a.username, "password": "not-it"}
+    for number in range(LIMIT):
+        response = client.post(
+            "/api/v1/auth/token", wrong, format="json", REMOTE_ADDR=f"10.0.0.{number}"
+        )
+        assert response.status_code == 401
+    right = {"username": student_a.username, "password": PASSWORD}
+    assert_throttled(
+        client.post("/api/v1/auth/token", right, format="json", REMOTE_ADDR="10.0.1.1")
+    )
+    other = {"username": student_b.username, "password": PASSWORD}
+    response = client.post("/api/v1/auth/token", other, format="json", REMOTE_ADDR="10.0.1.2")
+    assert response.status_code == 200
+
+
+def test_token_requests_are_limited_per_address(student_a):
+    client = client_for(None)
+    for number in range(LIMIT):
+        body = {"username": f"guess{number}", "password": "not-it"}
+        assert client.post("/api/v1/auth/token", body, format="json").status_code == 401
+    right = {"username": student_a.username, "password": PASSWORD}
+    assert_throttled(client.post("/api/v1/auth/token", right, format="json"))
+
+
+def test_registrations_are_limited_per_address(db):
+    client = client_for(None)
+    for number in range(LIMIT):
+        body = {"username": f"newcomer{number}", "password": "a-long-enough-pass-phrase-3"}
+        assert client.post("/api/v1/auth/register", body, format="json").status_code == 201
+    body = {"username": "one-too-many", "password": "a-long-enough-pass-phrase-3"}
+    assert_throttled(client.post("/api/v1/auth/register", body, format="json"))
+
+
+def browser_login(client: Client, username: str, password: str, address: str) -> Any:
+    return client.post("/login", {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_failed_browser_logins_are_limited_with_a_message(student_a, student_b):
+    client = Client()
+    for _ in range(LIMIT):
+        response = browser_login(client, student_a.username, "not-it", "10.0.0.1")
+        assert response.status_code == 200
+    blocked = browser_login(client, student_a.username, PASSWORD, "10.0.0.1")
+    assert blocked.status_code == 429
+    assert int(blocked["Retry-After"]) > 0
+    assert b"Too many failed log-in attempts" in blocked.content
+    assert "_auth_user_id" not in client.session
+    # The same name from another address is still blocked; another name elsewhere is not.
+    assert browser_login(Client(), student_a.username, PASSWORD, "10.0.0.2").status_code == 429
+    assert browser_login(Client(), student_b.username, PASSWORD, "10.0.0.3").status_code == 302
+
+
+def test_successful_browser_logins_are_not_counted(student_a):
+    for _ in range(LIMIT + 2):
+        client = Client()
+        assert browser_login(client, student_a.username, PASSWORD, "10.0.0.1").status_code == 302
