@@ -26,22 +26,22 @@ class IsStaffMember(BasePermission):
         return is_staff_member(request.user)
 
 
-class SourceSerializer(serializers.Serializer):
+class AuthoringSourceSerializer(serializers.Serializer):
     source = serializers.CharField(
         max_length=authoring.SOURCE_MAX_CHARS, trim_whitespace=False, allow_blank=True
     )
 
 
-class CheckSerializer(SourceSerializer):
+class AuthoringCheckRequestSerializer(AuthoringSourceSerializer):
     template = serializers.CharField(max_length=120, required=False)
 
 
-class PreviewSerializer(SourceSerializer):
+class AuthoringPreviewRequestSerializer(AuthoringSourceSerializer):
     count = serializers.IntegerField(min_value=1, max_value=authoring.PREVIEW_MAX, default=3)
     first_seed = serializers.IntegerField(min_value=0, max_value=authoring.SEED_MAX, default=0)
 
 
-class TrySerializer(SourceSerializer):
+class AuthoringTryRequestSerializer(AuthoringSourceSerializer):
     seed = serializers.IntegerField(min_value=0, max_value=authoring.SEED_MAX)
     part = serializers.CharField(max_length=40)
     answer = serializers.CharField(
@@ -94,9 +94,9 @@ def preview_row(preview: authoring.VariantPreview) -> dict[str, Any]:
 class CheckView(APIView):
     permission_classes = [IsStaffMember]
 
-    @extend_schema(request=CheckSerializer, responses=CheckResult)
+    @extend_schema(request=AuthoringCheckRequestSerializer, responses=CheckResult)
     def post(self, request: Request) -> Response:
-        data = parsed(CheckSerializer, request)
+        data = parsed(AuthoringCheckRequestSerializer, request)
         check = authoring.check_source(source=data["source"], expected_key=data.get("template"))
         return Response(check.to_dict())
 
@@ -105,7 +105,7 @@ class PreviewView(APIView):
     permission_classes = [IsStaffMember]
 
     @extend_schema(
-        request=PreviewSerializer,
+        request=AuthoringPreviewRequestSerializer,
         responses=inline_serializer(
             "AuthoringPreview",
             {
@@ -115,7 +115,7 @@ class PreviewView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        data = parsed(PreviewSerializer, request)
+        data = parsed(AuthoringPreviewRequestSerializer, request)
         check, previews = authoring.preview_variants(
             source=data["source"], count=data["count"], first_seed=data["first_seed"]
         )
@@ -131,11 +131,11 @@ class TryView(APIView):
     permission_classes = [IsStaffMember]
 
     @extend_schema(
-        request=TrySerializer,
+        request=AuthoringTryRequestSerializer,
         responses=inline_serializer("AuthoringVerdict", {"status": serializers.CharField()}),
     )
     def post(self, request: Request) -> Response:
-        data = parsed(TrySerializer, request)
+        data = parsed(AuthoringTryRequestSerializer, request)
         verdict = authoring.try_answer(
             source=data["source"], seed=data["seed"], part_key=data["part"], answer=data["answer"]
         )
@@ -146,7 +146,7 @@ class PublishView(APIView):
     permission_classes = [IsStaffMember]
 
     @extend_schema(
-        request=SourceSerializer,
+        request=AuthoringSourceSerializer,
         responses={
             201: inline_serializer(
                 "AuthoringPublished",
@@ -160,7 +160,7 @@ class PublishView(APIView):
         },
     )
     def post(self, request: Request, key: str) -> Response:
-        data = parsed(SourceSerializer, request)
+        data = parsed(AuthoringSourceSerializer, request)
         template = get_object_or_404(
             ProblemTemplate.objects.select_related("current_version"), key=key
         )
