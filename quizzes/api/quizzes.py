@@ -44,7 +44,7 @@ from quizzes.services.quizzes import (
 RELEASES = [choice.value for choice in Quiz.Release]
 
 
-class PoolEntrySerializer(serializers.Serializer):
+class QuizPoolEntrySerializer(serializers.Serializer):
     topic = serializers.SlugField(required=False)
     template = serializers.CharField(required=False, max_length=120)
     count = serializers.IntegerField(min_value=1, max_value=50, default=1)
@@ -68,29 +68,114 @@ class QuizSettingsSerializer(serializers.Serializer):
 
 
 class QuizCreateSerializer(QuizSettingsSerializer):
-    pool = PoolEntrySerializer(many=True, allow_empty=False)
+    pool = QuizPoolEntrySerializer(many=True, allow_empty=False)
 
 
-class AutosaveSerializer(serializers.Serializer):
+class QuizAutosaveSerializer(serializers.Serializer):
     answers = serializers.DictField(
         child=serializers.CharField(allow_blank=True, trim_whitespace=False)
     )
     sequence = serializers.IntegerField(min_value=1)
 
 
-class ExtendSerializer(serializers.Serializer):
+class QuizExtendSerializer(serializers.Serializer):
     seconds = serializers.IntegerField(min_value=1)
 
 
-class RegradeSerializer(serializers.Serializer):
+class QuizRegradeSerializer(serializers.Serializer):
     template = serializers.CharField(max_length=120)
 
 
-class SavedSerializer(serializers.Serializer):
+class QuizSavedSerializer(serializers.Serializer):
     saved = serializers.BooleanField()
     sequence = serializers.IntegerField()
     saved_at = serializers.DateTimeField(allow_null=True)
     seconds_left = serializers.FloatField()
+
+
+class QuizSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    question_count = serializers.IntegerField()
+    time_limit_seconds = serializers.IntegerField()
+    attempts_allowed = serializers.IntegerField()
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    feedback_release = serializers.ChoiceField(RELEASES)
+    solution_release = serializers.ChoiceField(RELEASES)
+    shuffle_questions = serializers.BooleanField()
+    pool = QuizPoolEntrySerializer(many=True, required=False, help_text="Staff only.")
+
+
+class QuizListRowSerializer(QuizSerializer):
+    is_open = serializers.BooleanField()
+    attempts_used = serializers.IntegerField()
+    in_progress = serializers.IntegerField(allow_null=True)
+    attempts = serializers.ListField(child=serializers.DictField())
+    submitted_attempts = serializers.IntegerField()
+
+
+class QuizVerdictSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    correct = serializers.BooleanField()
+    score = serializers.FloatField()
+    message = serializers.CharField()
+    feedback = serializers.ListField()
+
+
+class QuizQuestionResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(["unanswered", "grading", "graded", "invalid", "failed"])
+    score = serializers.FloatField(allow_null=True)
+    parts = serializers.DictField(child=QuizVerdictSerializer())
+
+
+class QuizQuestionSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    title = serializers.CharField()
+    topic = serializers.CharField()
+    statement = serializers.CharField()
+    parts = serializers.ListField(child=serializers.DictField())
+    answers = serializers.DictField(child=serializers.CharField())
+    saved_sequence = serializers.IntegerField()
+    saved_at = serializers.DateTimeField(allow_null=True)
+    result = QuizQuestionResultSerializer(required=False, help_text="Once feedback is released.")
+    solution = serializers.DictField(required=False, help_text="Once solutions are released.")
+
+
+class QuizAttemptSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    quiz = serializers.DictField()
+    user = serializers.CharField(allow_null=True)
+    number = serializers.IntegerField()
+    status = serializers.ChoiceField(["in_progress", "submitted"])
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    seconds_left = serializers.FloatField()
+    extra_seconds = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    expired = serializers.BooleanField()
+    feedback_released = serializers.BooleanField()
+    solutions_released = serializers.BooleanField()
+    score = serializers.FloatField(allow_null=True)
+    questions = QuizQuestionSerializer(many=True)
+
+
+class QuizAttemptRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.CharField(required=False)
+    number = serializers.IntegerField()
+    status = serializers.ChoiceField(["in_progress", "submitted"])
+    started_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    score = serializers.FloatField(allow_null=True, required=False)
+
+
+class QuizRegradedSerializer(serializers.Serializer):
+    regraded = serializers.IntegerField()
+
+
+class QuizDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 def require_staff(request: Request) -> None:
@@ -115,12 +200,12 @@ def pool_items(entries: list[dict[str, Any]]) -> list[PoolItem]:
 
 
 class QuizListView(APIView):
-    @extend_schema(responses=serializers.JSONField())
+    @extend_schema(operation_id="quizzes_list", responses=QuizListRowSerializer(many=True))
     def get(self, request: Request) -> Response:
         for_staff = is_staff_member(request.user)
         return Response(quiz_selectors.quizzes_for(user=request.user, for_staff=for_staff))
 
-    @extend_schema(request=QuizCreateSerializer, responses={201: serializers.JSONField()})
+    @extend_schema(request=QuizCreateSerializer, responses={201: QuizSerializer})
     def post(self, request: Request) -> Response:
         require_staff(request)
         data = parsed(QuizCreateSerializer, request)
@@ -133,12 +218,12 @@ class QuizListView(APIView):
 
 
 class QuizView(APIView):
-    @extend_schema(responses=serializers.JSONField())
+    @extend_schema(responses=QuizSerializer)
     def get(self, request: Request, quiz_id: int) -> Response:
         quiz = access_quiz(request.user, quiz_id)
         return Response(quiz_selectors.quiz_detail(quiz, for_staff=is_staff_member(request.user)))
 
-    @extend_schema(request=QuizSettingsSerializer, responses=serializers.JSONField())
+    @extend_schema(request=QuizSettingsSerializer, responses=QuizSerializer)
     def patch(self, request: Request, quiz_id: int) -> Response:
         require_staff(request)
         quiz = access_quiz(request.user, quiz_id)
@@ -152,14 +237,16 @@ class QuizView(APIView):
 
 
 class QuizAttemptsView(APIView):
-    @extend_schema(responses=serializers.JSONField())
+    @extend_schema(
+        operation_id="quizzes_attempts_list", responses=QuizAttemptRowSerializer(many=True)
+    )
     def get(self, request: Request, quiz_id: int) -> Response:
         quiz = access_quiz(request.user, quiz_id)
         if is_staff_member(request.user):
             return Response(quiz_selectors.attempts_of_quiz(quiz))
         return Response(quiz_selectors.own_attempts(user=request.user, quiz=quiz))
 
-    @extend_schema(request=None, responses={201: serializers.JSONField()})
+    @extend_schema(request=None, responses={201: QuizAttemptSerializer, 409: QuizDetailSerializer})
     def post(self, request: Request, quiz_id: int) -> Response:
         quiz = access_quiz(request.user, quiz_id)
         try:
@@ -172,7 +259,7 @@ class QuizAttemptsView(APIView):
 
 
 class AttemptView(APIView):
-    @extend_schema(responses=serializers.JSONField())
+    @extend_schema(responses=QuizAttemptSerializer)
     def get(self, request: Request, attempt_id: int) -> Response:
         attempt = access_attempt(request.user, attempt_id)
         expire_if_overdue(attempt=attempt)
@@ -182,9 +269,12 @@ class AttemptView(APIView):
 
 
 class AutosaveView(APIView):
-    @extend_schema(request=AutosaveSerializer, responses=SavedSerializer)
+    @extend_schema(
+        request=QuizAutosaveSerializer,
+        responses={200: QuizSavedSerializer, 409: QuizDetailSerializer},
+    )
     def put(self, request: Request, attempt_id: int, position: int) -> Response:
-        data = parsed(AutosaveSerializer, request)
+        data = parsed(QuizAutosaveSerializer, request)
         question = access_own_question(request.user, attempt_id, position)
         try:
             result = autosave_answers(
@@ -206,7 +296,7 @@ class AutosaveView(APIView):
 
 
 class SubmitAttemptView(APIView):
-    @extend_schema(request=None, responses=serializers.JSONField())
+    @extend_schema(request=None, responses=QuizAttemptSerializer)
     def post(self, request: Request, attempt_id: int) -> Response:
         attempt = access_own_attempt(request.user, attempt_id)
         if not expire_if_overdue(attempt=attempt):
@@ -217,10 +307,13 @@ class SubmitAttemptView(APIView):
 
 
 class ExtendAttemptView(APIView):
-    @extend_schema(request=ExtendSerializer, responses=serializers.JSONField())
+    @extend_schema(
+        request=QuizExtendSerializer,
+        responses={200: QuizAttemptSerializer, 409: QuizDetailSerializer},
+    )
     def post(self, request: Request, attempt_id: int) -> Response:
         require_staff(request)
-        data = parsed(ExtendSerializer, request)
+        data = parsed(QuizExtendSerializer, request)
         attempt = access_attempt(request.user, attempt_id)
         try:
             extend_attempt(attempt=attempt, seconds=data["seconds"])
@@ -230,10 +323,13 @@ class ExtendAttemptView(APIView):
 
 
 class RegradeView(APIView):
-    @extend_schema(request=RegradeSerializer, responses=serializers.JSONField())
+    @extend_schema(
+        request=QuizRegradeSerializer,
+        responses={200: QuizRegradedSerializer, 409: QuizDetailSerializer},
+    )
     def post(self, request: Request, quiz_id: int) -> Response:
         require_staff(request)
-        data = parsed(RegradeSerializer, request)
+        data = parsed(QuizRegradeSerializer, request)
         quiz = access_quiz(request.user, quiz_id)
         template = (
             ProblemTemplate.objects.select_related("current_version")

@@ -287,3 +287,15 @@ def test_the_quiz_author_cannot_act_on_a_quiz_question_through_practice(
         format="json",
     )
     assert response.status_code == 404 and not problem.submissions.exists()
+
+
+def test_the_schema_describes_the_quiz_endpoints(anonymous_client):
+    paths = anonymous_client.get("/api/schema/?format=json").json()["paths"]
+    for path in (
+        "/api/v1/quizzes",
+        "/api/v1/quizzes/{quiz_id}/attempts",
+        "/api/v1/quizzes/attempts/{attempt_id}",
+        "/api/v1/quizzes/attempts/{attempt_id}/questions/{position}/answers",
+        "/api/v1/quizzes/attempts/{attempt_id}/submit",
+    ):
+        assert path in paths
