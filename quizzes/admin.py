@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from quizzes.models import (
     Assignment,
     ItemState,
+    LearnerModelState,
     LearnerTopicState,
     PartVerdict,
     PracticeSession,
@@ -130,6 +131,16 @@ class LearnerTopicStateAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "topic__slug", "topic__title")
     raw_id_fields = ("user",)
     readonly_fields = ("updated_at",)
+
+
+@admin.register(LearnerModelState)
+class LearnerModelStateAdmin(admin.ModelAdmin):
+    list_display = ("user", "revision", "updated_at")
+    list_select_related = ("user",)
+    list_filter = ("updated_at",)
+    search_fields = ("user__username",)
+    # Written only by grading under a row lock: hand edits would race it.
+    readonly_fields = ("user", "state", "revision", "updated_at")
 
 
 @admin.register(ItemState)

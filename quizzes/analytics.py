@@ -19,6 +19,7 @@ from django.db.models import Avg, Count, F, FloatField, Max, Q, QuerySet, Sum, V
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+import adaptive
 from grading import MathInputError, parse, to_text
 from quizzes.models import (
     Assignment,
@@ -29,13 +30,14 @@ from quizzes.models import (
     Topic,
 )
 from quizzes.permissions import ADMINS, STUDENTS, AnyUser
-from quizzes.services.progress import HINT_DISCOUNT, MASTERY_RATE
+from quizzes.services.learner_model import author_difficulty
 
 HEATMAP_PAGE_SIZE = 100
 # Time between serving a problem and answering it counts as work up to this long; beyond it the
 # student most likely walked away, and one idle night should not swamp a median or a total.
 TIME_ON_TASK_CAP = timedelta(minutes=20)
 RECENT_ATTEMPTS = 50
+REPLAYED_ANSWERS = 5000
 # Wrong answers are read back through the parser; only the latest ones, each of bounded length.
 WRONG_ANSWERS_SCANNED = 2000
 WRONG_ANSWER_MAX_CHARS = 200
@@ -320,20 +322,39 @@ def capped_seconds(start: datetime, end: datetime) -> float:
     return max(0.0, min(end - start, TIME_ON_TASK_CAP).total_seconds())
 
 
-def replay_mastery(
-    graded: Iterable[tuple[datetime, float, int]],
-) -> tuple[MasteryPoint, ...]:
-    """Mastery after each graded submission, replaying the learner update of
-    `quizzes.services.progress` (moving average of the hint-discounted score) from zero.
-    `graded` holds (graded at, score, hints revealed) in time order; hints revealed are those
-    the problem shows now, which is what grading saw unless a hint was opened afterwards."""
-    mastery = 0.0
-    points = []
-    for at, score, hints in graded:
-        evidence = max(0.0, score - HINT_DISCOUNT * hints)
-        mastery += MASTERY_RATE * (evidence - mastery)
-        points.append(MasteryPoint(at=at, mastery=mastery))
-    return tuple(points)
+@dataclass(frozen=True)
+class GradedAnswer:
+    at: datetime
+    topic: str
+    template_id: int
+    template_difficulty: int
+    score: float
+    hints: int
+
+
+def replay_mastery(graded: Iterable[GradedAnswer]) -> dict[str, tuple[MasteryPoint, ...]]:
+    """Each topic's mastery after each graded answer, replaying the adaptive learner model from
+    a fresh state over the answers in time order. What the replay cannot see: a diagnostic's
+    seeded estimates, what other students' answers taught the model about each template (each
+    template starts from its author difficulty here), and hints opened after grading (a problem
+    stores only how many hints it shows now)."""
+    state = adaptive.initial_state()
+    items: dict[int, Any] = {}
+    points: dict[str, list[MasteryPoint]] = defaultdict(list)
+    for answer in graded:
+        state, items[answer.template_id] = adaptive.record_answer(
+            state,
+            items.get(answer.template_id, {}),
+            topic=answer.topic,
+            template_id=str(answer.template_id),
+            score=min(1.0, max(0.0, answer.score)),
+            hints_used=max(0, answer.hints),
+            at=answer.at,
+            template_difficulty=answer.template_difficulty,
+        )
+        mastery = adaptive.topic_mastery(state, answer.topic, answer.at)
+        points[answer.topic].append(MasteryPoint(at=answer.at, mastery=mastery))
+    return {topic: tuple(series) for topic, series in points.items()}
 
 
 def student_report(*, student: Any, recent: int = RECENT_ATTEMPTS) -> StudentReport:
@@ -353,19 +374,33 @@ def student_report(*, student: Any, recent: int = RECENT_ATTEMPTS) -> StudentRep
         )
         for topic in Topic.objects.all()
     )
-    graded_rows = (
+    # The latest answers only, so one page never replays an unbounded history.
+    graded_rows = list(
         Submission.objects.filter(user=student, status=Submission.Status.GRADED)
-        .order_by("graded_at", "pk")
+        .order_by("-graded_at", "-pk")
         .values_list(
-            "graded_at", "created_at", "score", "problem__hints_revealed", "problem__topic__slug"
-        )
+            "graded_at",
+            "created_at",
+            "score",
+            "problem__hints_revealed",
+            "problem__topic__slug",
+            "problem__template_id",
+            "problem__template__difficulty",
+        )[:REPLAYED_ANSWERS]
     )
-    by_topic: dict[str, list[tuple[datetime, float, int]]] = defaultdict(list)
-    graded = 0
-    for graded_at, created_at, score, hints, slug in graded_rows:
-        graded += 1
-        by_topic[slug].append((graded_at or created_at, float(score or 0.0), hints))
-    history = {slug: replay_mastery(rows) for slug, rows in by_topic.items()}
+    graded_rows.reverse()
+    history = replay_mastery(
+        GradedAnswer(
+            at=graded_at or created_at,
+            topic=slug,
+            template_id=template_id,
+            template_difficulty=author_difficulty(difficulty),
+            score=float(score or 0.0),
+            hints=hints,
+        )
+        for graded_at, created_at, score, hints, slug, template_id, difficulty in graded_rows
+    )
+    graded = Submission.objects.filter(user=student, status=Submission.Status.GRADED).count()
 
     problems = list(
         Problem.objects.filter(user=student)

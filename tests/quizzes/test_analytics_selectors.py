@@ -6,10 +6,12 @@ import math
 
 import pytest
 
+import adaptive
 from quizzes import analytics
 from quizzes.models import (
     Assignment,
 )
+from quizzes.services.learner_model import author_difficulty
 from tests.conftest import right_answers
 
 pytestmark = pytest.mark.django_db
@@ -145,11 +147,25 @@ def test_template_summaries_list_every_template(answered_class, admin_user, sync
 
 
 def test_a_students_report_replays_mastery_and_counts_hints_and_time(answered_class):
-    alice = answered_class["alice"].user
-    report = analytics.student_report(student=alice)
-    topic = answered_class["alice"].topic.slug
-    # scores 0 then 1, each less 0.15 for the hint: 0.3 * (0.85 - 0) after the second
-    assert [round(p.mastery, 6) for p in report.history[topic]] == [0.0, 0.255]
+    alice = answered_class["alice"]
+    report = analytics.student_report(student=alice.user)
+    # The learner model applied by hand to her two answers (0, then 1; one hint shown).
+    state, item = adaptive.initial_state(), {}
+    expected = []
+    for submission in alice.submissions.order_by("attempt_number"):
+        state, item = adaptive.record_answer(
+            state,
+            item,
+            topic=alice.topic.slug,
+            template_id=str(alice.template_id),
+            score=submission.score,
+            hints_used=1,
+            at=submission.graded_at,
+            template_difficulty=author_difficulty(alice.template.difficulty),
+        )
+        expected.append(adaptive.topic_mastery(state, alice.topic.slug, submission.graded_at))
+    assert [p.mastery for p in report.history[alice.topic.slug]] == pytest.approx(expected)
+    assert expected[1] > expected[0]
     assert (report.submissions, report.graded, report.problems) == (2, 2, 1)
     assert (report.hints_revealed, report.problems_with_hints) == (1, 1)
     assert report.time_on_task_seconds == 50
