@@ -172,7 +172,13 @@ def templates_import(request: HttpRequest) -> HttpResponse:
         return render(
             request, "quizzes/authoring/index.html", index_context(import_form=form), status=400
         )
-    files = [(upload.name or "upload", upload.read()) for upload in request.FILES.getlist("files")]
+    files = [
+        (
+            upload.name or "upload",
+            upload.read() if upload.size <= authoring.IMPORT_MAX_BYTES else None,
+        )
+        for upload in request.FILES.getlist("files")
+    ]
     report = authoring.import_sources(files=files)
     context = {"report": report, "nav": "authoring"}
     return render(request, "quizzes/authoring/import_report.html", context)

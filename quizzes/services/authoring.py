@@ -38,6 +38,8 @@ PREVIEW_MAX = 6
 SEED_MAX = 2**31
 ANSWER_MAX_CHARS = 2_000
 IMPORT_MAX_FILES = 500
+# An upload larger than this is refused unread (a zip of the whole bank is about 150 kB).
+IMPORT_MAX_BYTES = 5_000_000
 AUTHORED_PREFIX = "authored/"
 
 _ID_LINE = re.compile(r'^id\s*=\s*"[^"\n]*"', re.MULTILINE)
@@ -372,11 +374,11 @@ def export_zip(*, templates: Iterable[ProblemTemplate]) -> bytes:
     return buffer.getvalue()
 
 
-def read_upload(name: str, data: bytes) -> list[tuple[str, bytes | None]]:
+def read_upload(name: str, data: bytes | None) -> list[tuple[str, bytes | None]]:
     """The TOML files in an upload: the file itself, or the `.toml` members of a zip (bounded
     in count and size, so a zip bomb is refused rather than expanded). None stands for a
     member too large to read or a zip that does not open."""
-    if not name.lower().endswith(".zip"):
+    if data is None or not name.lower().endswith(".zip"):
         return [(name, data)]
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -397,10 +399,10 @@ def read_upload(name: str, data: bytes) -> list[tuple[str, bytes | None]]:
     return files
 
 
-def import_sources(*, files: Sequence[tuple[str, bytes]]) -> ImportReport:
-    """Create or publish a template from each file (`.toml`, or a zip of them). A file whose
-    text is the template's current source changes nothing; a rejected file changes nothing and
-    is reported with its problems."""
+def import_sources(*, files: Sequence[tuple[str, bytes | None]]) -> ImportReport:
+    """Create or publish a template from each file (`.toml`, or a zip of them; None stands for
+    an upload refused as too large). A file whose text is the template's current source changes
+    nothing; a rejected file changes nothing and is reported with its problems."""
     created: list[str] = []
     updated: list[str] = []
     unchanged: list[str] = []

@@ -204,10 +204,11 @@ def test_importing_a_changed_file_publishes_a_new_version(authored: ProblemTempl
         ("latin1.toml", 'title = "caf\xe9"'.encode("latin-1"), "UTF-8"),
         ("broken.zip", b"not a zip", "zip"),
         ("bad.toml", b"id = ", "TOML"),
+        ("huge.toml", None, "too large"),
     ],
 )
 def test_an_unreadable_import_is_rejected_with_a_reason(
-    synced: Any, name: str, data: bytes, words: str
+    synced: Any, name: str, data: bytes | None, words: str
 ) -> None:
     report = authoring.import_sources(files=[(name, data)])
     assert [entry[0] for entry in report.rejected] == [name]
