@@ -20,6 +20,13 @@
     viewportMargin: Infinity,
   });
   form.editor = editor;
+  var publishedText = editor.getValue();
+  window.addEventListener("beforeunload", function (event) {
+    if (editor.getValue() !== publishedText) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 
   var mathOptions = {
     delimiters: [
@@ -290,6 +297,7 @@
         return failed(result);
       }
       clearMarks();
+      publishedText = editor.getValue();
       document.getElementById("current-version").textContent = "version " + result.data.number;
       if (result.data.created) {
         setStatus("Published version " + result.data.number + ".", "good");
