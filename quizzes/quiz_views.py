@@ -4,6 +4,8 @@ their results as the quiz's release policy allows."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -37,7 +39,14 @@ def require_staff(request: HttpRequest) -> None:
 @require_GET
 def quiz_list(request: HttpRequest) -> HttpResponse:
     staff = is_staff_member(request.user)
-    rows = quiz_selectors.quizzes_for(user=request.user, for_staff=staff)
+    rows = [
+        row
+        | {
+            "closes": datetime.fromisoformat(row["closes_at"]),
+            "minutes": round(row["time_limit_seconds"] / 60),
+        }
+        for row in quiz_selectors.quizzes_for(user=request.user, for_staff=staff)
+    ]
     return render(
         request, "quizzes/quiz/list.html", {"quizzes": rows, "staff": staff, "nav": "quizzes"}
     )
@@ -66,6 +75,7 @@ def quiz_detail(request: HttpRequest, quiz_id: int) -> HttpResponse:
     staff = is_staff_member(request.user)
     context = {
         "quiz": quiz_selectors.quiz_detail(quiz, for_staff=staff),
+        "quiz_row": quiz,
         "staff": staff,
         "nav": "quizzes",
     }

@@ -23,6 +23,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 PASSWORD = "correct-horse-battery-staple"
 WAIT_MS = 15_000
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 POWER_RULE = """
 id = "browser-quiz-power"
@@ -86,6 +87,11 @@ def browser(live_server: object, quiz_bank: ProblemTemplate) -> Iterator[object]
         launched.close()
 
 
+def shot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)  # type: ignore[attr-defined]
+
+
 def log_in(browser: object, base: str, username: str) -> object:
     page = browser.new_context().new_page()  # type: ignore[attr-defined]
     page.set_default_timeout(WAIT_MS)
@@ -142,15 +148,18 @@ def test_students_take_a_quiz_reload_mid_way_and_run_out_of_time(
     expect(alice.locator("#answer-1-slope")).to_have_value("3x^2")
     expect(alice.locator("#answer-2-slope")).to_have_value("12x^2")
     expect(alice.locator("#save-status")).to_have_text("All answers saved.")
+    shot(alice, "quiz-after-reload.png")
     saved = QuizQuestion.objects.get(attempt__user__username="alice", position=2)
     assert saved.answers == {"slope": "12x^2"}
     alice.locator("#goto-2").click()
     second.fill("")
     alice.get_by_role("button", name="Submit quiz…").click()
     expect(alice.locator("#unanswered-summary")).to_contain_text("Not answered: question 2")
+    shot(alice, "quiz-submit-summary.png")
     alice.get_by_role("button", name="Yes, submit now").click()
     expect(alice.locator("#attempt-state")).to_have_text("submitted")
     expect(alice.locator("#total-score")).to_contain_text("Score:")
+    shot(alice, "quiz-results.png")
 
     bob = log_in(browser, base, "bob")
     start_quiz(bob, base)
@@ -169,3 +178,4 @@ def test_students_take_a_quiz_reload_mid_way_and_run_out_of_time(
     rows = teacher.locator(".quiz-attempts tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(1)).to_contain_text("time ran out")
+    shot(teacher, "quiz-instructor.png")

@@ -324,9 +324,12 @@
         part.input.addEventListener("input", function () {
           changed(question);
           window.clearTimeout(part.timer);
-          part.timer = window.setTimeout(function () {
-            requestPreview(part);
-          }, PREVIEW_DELAY_MS);
+          part.timer = window.setTimeout(
+            function () {
+              requestPreview(part);
+            },
+            part.input.value.trim() ? PREVIEW_DELAY_MS : 0
+          );
         });
         part.input.addEventListener("blur", function () {
           save(question);
