@@ -124,3 +124,20 @@ def test_exact_numbers_combine_to_the_exact_rational(text, names, expected):
     value = parse(text, level="template", names=names)
     assert value == expected
     assert type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("relu(a)", Integer(0)),
+        ("relu(b)", Rational(5, 2)),
+        ("relu([a, b, 0])", ImmutableMatrix([0, Rational(5, 2), 0])),
+        ("max(a, b, 1)", Rational(5, 2)),
+        ("min(a, b, 1)", Integer(-3)),
+        ("max([a, b])", Rational(5, 2)),
+    ],
+)
+def test_relu_max_and_min_of_exact_numbers_are_exact(text, expected):
+    value = parse(text, level="template", names={"a": Integer(-3), "b": Rational(5, 2)})
+    assert value == expected
+    assert type(value) is type(expected)
