@@ -54,6 +54,7 @@ class ProblemSummarySerializer(serializers.Serializer):
     parts = PartSerializer(many=True)
     hints_available = serializers.IntegerField()
     attempts_left = serializers.IntegerField()
+    reason = serializers.CharField(help_text="Why this problem was served, for the student.")
 
 
 class PartVerdictSerializer(serializers.Serializer):

@@ -1,18 +1,31 @@
-"""Which problem a student should do next.
+"""Which problem a student should do next: the adaptive engine's policy (`adaptive.choose_next`).
 
-`choose_next_problem` is the single entry point the adaptive engine replaces. The policy here is
-deliberately simple: among unlocked topics (every prerequisite at or above the unlock mastery),
-serve the weakest; within the topic, the template this student has seen least."""
+The engine sees the synced topic graph, every servable template (`TemplateInfo`, cached per
+process for each catalog load), the templates' item states and the student's learner state, and
+answers with a topic, a template and the one line the student sees (`problem.reason`). An open,
+unfinished assignment of the student overrides it, and so does a topic the student picked.
+Reads are a fixed handful of queries whatever the length of the student's history."""
 
 from __future__ import annotations
 
-import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+import numpy as np
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count
+from django.utils import timezone
 
-from quizzes.models import Problem
-from quizzes.selectors import catalog, topic_map
+import adaptive
+from content.topics import Topic as GraphTopic
+from content.topics import TopicGraph
+from quizzes.models import Assignment, ItemState, Problem, ProblemTemplate
+from quizzes.selectors import Catalog, catalog
+from quizzes.services.assignments import assignments_of_student, servable_templates
+from quizzes.services.learner_model import author_difficulty, load_learner_state
 from quizzes.services.practice import create_problem
 
 
@@ -20,32 +33,140 @@ class NoProblemAvailable(Exception):
     """Nothing can be served: unknown topic, or no active template in it."""
 
 
-def choose_next_problem(*, user: AbstractBaseUser, topic_slug: str | None = None) -> Problem:
-    """Create and return the next problem for `user` (in `topic_slug` when given)."""
-    served = catalog()
-    if topic_slug is not None:
-        topic = next((t for t in served.topics if t.slug == topic_slug), None)
-        if topic is None:
-            raise NoProblemAvailable(f"There is no topic {topic_slug!r}.")
-    else:
-        mapped = topic_map(user=user)
-        servable = [t for t in mapped.topics if t.pk in served.templates_by_topic]
-        candidates = [t for t in servable if t.pk in mapped.unlocked] or servable
-        if not candidates:
-            raise NoProblemAvailable("The content bank is empty; run `manage.py sync_content`.")
-        # min() keeps the first of equals, so ties go to the earlier topic in the graph.
-        topic = min(candidates, key=lambda t: mapped.mastery(t.pk))
+@dataclass(frozen=True)
+class EngineCatalog:
+    """The catalog as the engine sees it: slugs and string template ids."""
 
-    templates = served.templates_by_topic.get(topic.pk, ())
-    if not templates:
-        raise NoProblemAvailable("This topic has no problems yet.")
-    seen = dict(
-        Problem.objects.filter(user_id=user.pk, template_id__in=[t.pk for t in templates])
-        .values("template_id")
-        .annotate(n=Count("pk"))
-        .values_list("template_id", "n")
+    graph: TopicGraph
+    templates: tuple[adaptive.TemplateInfo, ...]
+    by_template_id: Mapping[str, ProblemTemplate]
+
+
+_engine_lock = threading.Lock()
+_engine: list[tuple[Catalog, EngineCatalog]] = []
+
+
+def engine_catalog(served: Catalog) -> EngineCatalog:
+    """The engine's view of `served`, built once per catalog load (so once per bank sync)."""
+    cached = _engine[0] if _engine else None
+    if cached is not None and cached[0] is served:
+        return cached[1]
+    slugs = {topic.pk: topic.slug for topic in served.topics}
+    graph = TopicGraph(
+        tuple(
+            GraphTopic(
+                slug=topic.slug,
+                title=topic.title,
+                area=topic.area,
+                description=topic.description,
+                prerequisites=tuple(slugs[p.pk] for p in topic.prerequisites.all()),
+            )
+            for topic in served.topics
+        )
     )
-    fewest = min(seen.get(t.pk, 0) for t in templates)
-    least_seen = [t for t in templates if seen.get(t.pk, 0) == fewest]
-    template = least_seen[secrets.randbelow(len(least_seen))]
-    return create_problem(user=user, template=template)
+    templates = [t for topic in served.topics for t in served.templates_by_topic.get(topic.pk, ())]
+    built = EngineCatalog(
+        graph=graph,
+        templates=tuple(
+            adaptive.TemplateInfo(str(t.pk), slugs[t.topic_id], author_difficulty(t.difficulty))
+            for t in templates
+        ),
+        by_template_id={str(t.pk): t for t in templates},
+    )
+    with _engine_lock:
+        _engine[:] = [(served, built)]
+    return built
+
+
+def policy_config(state: Mapping[str, Any]) -> adaptive.PolicyConfig:
+    """The policy's settings for this student. Exploring (serving a locked topic to see whether
+    it is already known) waits for a first right answer: a student who has shown nothing yet
+    gains nothing from a problem beyond the frontier, and a new one takes the diagnostic."""
+    return adaptive.PolicyConfig(
+        target_success=settings.ADAPTIVE_TARGET_SUCCESS,
+        review_retention=settings.ADAPTIVE_REVIEW_RETENTION,
+        explore_share=settings.ADAPTIVE_EXPLORE_SHARE if state.get("wins") else 0.0,
+        max_block=settings.ADAPTIVE_MAX_BLOCK,
+    )
+
+
+def item_states() -> dict[str, Any]:
+    """Template id → what all students' answers taught about it (answered templates only)."""
+    return {
+        str(template_id): state
+        for template_id, state in ItemState.objects.filter(attempts__gt=0).values_list(
+            "template_id", "state"
+        )
+        if state
+    }
+
+
+def active_assignment(*, user: AbstractBaseUser) -> Assignment | None:
+    """The student's open, unfinished assignment due soonest, if any."""
+    for row in assignments_of_student(user=user):
+        if row.is_open and not row.is_complete:
+            return Assignment.objects.get(pk=row.pk)
+    return None
+
+
+def assignment_target(
+    assignment: Assignment,
+    engine: EngineCatalog,
+    state: Mapping[str, Any],
+    rng: np.random.Generator,
+) -> str | None:
+    """What the engine should serve for `assignment`: its first topic (in graph order) the
+    student has not mastered, or its first topic; a template id when the assignment names
+    templates rather than the topic."""
+    templates = [t for t in servable_templates(assignment) if str(t.pk) in engine.by_template_id]
+    if not templates:
+        return None
+    slugs = {t.topic.slug for t in templates}
+    topics = [topic.slug for topic in engine.graph.topics if topic.slug in slugs]
+    open_topics = [slug for slug in topics if not adaptive.is_mastered(state, slug)]
+    topic = (open_topics or topics)[0]
+    if assignment.topics.filter(slug=topic).exists():
+        return topic
+    named = [t for t in templates if t.topic.slug == topic]
+    return str(named[int(rng.integers(len(named)))].pk)
+
+
+def choose_next_problem(
+    *,
+    user: AbstractBaseUser,
+    topic_slug: str | None = None,
+    now: datetime | None = None,
+    rng: np.random.Generator | None = None,
+) -> Problem:
+    """Create and return the next problem for `user` (in `topic_slug` when given), with the
+    line the student sees in `problem.reason`."""
+    engine = engine_catalog(catalog())
+    if topic_slug is not None and topic_slug not in engine.graph:
+        raise NoProblemAvailable(f"There is no topic {topic_slug!r}.")
+    if not engine.templates:
+        raise NoProblemAvailable("The content bank is empty; run `manage.py sync_content`.")
+    state = load_learner_state(user=user)
+    rng = rng or np.random.default_rng()
+    assignment = active_assignment(user=user) if topic_slug is None else None
+    target = assignment_target(assignment, engine, state, rng) if assignment else None
+    if target is None:
+        assignment = None
+    try:
+        choice = adaptive.choose_next(
+            state,
+            item_states(),
+            graph=engine.graph,
+            templates=engine.templates,
+            now=now or timezone.now(),
+            config=policy_config(state),
+            rng=rng,
+            chosen_topic=topic_slug,
+            assignment=target,
+        )
+    except adaptive.NoTemplateError:
+        raise NoProblemAvailable("This topic has no problems yet.") from None
+    problem = create_problem(
+        user=user, template=engine.by_template_id[choice.template_id], assignment=assignment
+    )
+    problem.reason = choice.reason  # type: ignore[attr-defined]
+    return problem

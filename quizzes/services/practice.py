@@ -73,7 +73,9 @@ def create_another_problem(*, problem: Problem) -> Problem:
     template = ProblemTemplate.objects.select_related("current_version", "topic").get(
         pk=problem.template_id
     )
-    return create_problem(user=problem.user, template=template, assignment=problem.assignment)
+    another = create_problem(user=problem.user, template=template, assignment=problem.assignment)
+    another.reason = f"another one like this: {template.topic.title}"  # type: ignore[attr-defined]
+    return another
 
 
 def reveal_hint(*, problem: Problem) -> Problem:

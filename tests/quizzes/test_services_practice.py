@@ -1,7 +1,9 @@
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
-from quizzes.models import LearnerTopicState, PreparedVariant, Problem, ProblemTemplate, Topic
+from quizzes.models import PreparedVariant, Problem, ProblemTemplate
+from quizzes.services.learner_model import apply_diagnostic_estimates
 from quizzes.services.next_problem import NoProblemAvailable, choose_next_problem
 from quizzes.services.practice import create_another_problem, create_problem, reveal_hint
 from quizzes.services.variant_pool import refill_variant_pool
@@ -15,16 +17,19 @@ def test_a_new_student_starts_on_the_first_root_topic(synced, student_a):
 
 
 @pytest.mark.parametrize(
-    ("first_steps_mastery", "served"),
+    ("first_steps_estimate", "served"),
     [
-        (0.9, "next-steps"),  # mastered enough to unlock its dependent, which is weaker
-        (0.5, "side-road"),  # not unlocked yet: the other root is the weakest open topic
+        (0.97, {"next-steps", "side-road"}),  # tested out: the topics beyond it are open
+        (0.5, {"first-steps"}),  # started, not mastered: keep practising it
     ],
 )
-def test_the_weakest_unlocked_topic_comes_first(synced, student_a, first_steps_mastery, served):
-    first_steps = Topic.objects.get(slug="first-steps")
-    LearnerTopicState.objects.create(user=student_a, topic=first_steps, mastery=first_steps_mastery)
-    assert choose_next_problem(user=student_a).topic.slug == served
+def test_the_policy_serves_the_frontier_of_unlocked_topics(
+    synced, student_a, first_steps_estimate, served
+):
+    apply_diagnostic_estimates(
+        user=student_a, estimates={"first-steps": first_steps_estimate}, at=timezone.now()
+    )
+    assert choose_next_problem(user=student_a).topic.slug in served
 
 
 def test_a_topic_can_be_asked_for_by_slug(synced, student_a):
