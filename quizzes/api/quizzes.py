@@ -75,7 +75,7 @@ class QuizAutosaveSerializer(serializers.Serializer):
     answers = serializers.DictField(
         child=serializers.CharField(allow_blank=True, trim_whitespace=False)
     )
-    sequence = serializers.IntegerField(min_value=1)
+    sequence = serializers.IntegerField(min_value=1, max_value=2**62)
 
 
 class QuizExtendSerializer(serializers.Serializer):
@@ -281,6 +281,7 @@ class AutosaveView(APIView):
                 question=question, answers=data["answers"], sequence=data["sequence"]
             )
         except AttemptClosed as exc:
+            expire_if_overdue(attempt=question.attempt)
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         except QuizError as exc:
             raise ApiValidationError({"answers": [str(exc)]}) from None

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -243,11 +243,23 @@ def start_attempt(
             return current
     if not quiz.opens_at <= now < quiz.closes_at:
         raise QuizNotOpen("This quiz is not open now.")
+    try:
+        return _create_attempt(user=user, quiz=quiz, now=now)
+    except IntegrityError:
+        # Two starts at once (a double click): the other request's attempt stands.
+        current = QuizAttempt.objects.filter(
+            quiz=quiz, user_id=user.pk, submitted_at__isnull=True
+        ).first()
+        if current is None:
+            raise
+        return current
+
+
+def _create_attempt(*, user: AbstractBaseUser, quiz: Quiz, now: datetime) -> QuizAttempt:
     with transaction.atomic():
+        # Two starts racing pick the same number; the unique constraint refuses the second.
         used = (
-            QuizAttempt.objects.select_for_update()
-            .filter(quiz=quiz, user_id=user.pk)
-            .aggregate(n=Max("number"))["n"]
+            QuizAttempt.objects.filter(quiz=quiz, user_id=user.pk).aggregate(n=Max("number"))["n"]
             or 0
         )
         if used >= quiz.attempts_allowed:

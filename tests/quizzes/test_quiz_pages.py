@@ -118,7 +118,9 @@ def test_the_quiz_list_offers_start_then_resume(browser_a, student_a, make_quiz)
     assert "Resume" in browser_a.get("/quizzes").content.decode()
 
 
-@pytest.mark.parametrize("path", ["/quizzes", "/quizzes/{quiz}", "/quizzes/attempts/{attempt}"])
+@pytest.mark.parametrize(
+    "path", ["/quizzes", "/quizzes/new", "/quizzes/{quiz}", "/quizzes/attempts/{attempt}"]
+)
 def test_every_quiz_page_renders_for_staff(browser_instructor, student_a, make_quiz, path):
     quiz = make_quiz()
     attempt = start_attempt(user=student_a, quiz=quiz)

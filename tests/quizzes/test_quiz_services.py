@@ -208,3 +208,22 @@ def test_regrading_uses_the_new_version_and_keeps_the_seed(
     assert question.submission.status == "graded"
     assert question.submission.answers == wrong_answers(problem)
     assert Submission.objects.filter(problem=problem).count() == 2
+
+
+def test_two_starts_at_once_share_one_attempt(make_quiz, student_a, monkeypatch):
+    from django.db.models import QuerySet
+
+    from quizzes.services import quizzes as service
+
+    quiz = make_quiz()
+    real_create = service._create_attempt
+
+    def create_after_a_competitor(**kwargs):
+        real_create(**kwargs)
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(service, "_create_attempt", create_after_a_competitor)
+    # Both see no attempt yet, as two requests racing would.
+    monkeypatch.setattr(QuerySet, "aggregate", lambda self, **kwargs: {"n": 0})
+    attempt = start_attempt(user=student_a, quiz=quiz)
+    assert QuizAttempt.objects.filter(quiz=quiz, user=student_a).get().pk == attempt.pk
