@@ -200,7 +200,7 @@ def run(args: argparse.Namespace, rng: random.Random) -> None:
     from django.test import Client
 
     from quizzes import analytics
-    from quizzes.analytics_views import heatmap_cells_html
+    from quizzes.analytics_views import heatmap_rows_html
     from quizzes.models import Topic
 
     pairs = seed_topics(args.topics)
@@ -224,8 +224,7 @@ def run(args: argparse.Namespace, rng: random.Random) -> None:
 
     def whole_class_page() -> None:
         heatmap = analytics.class_heatmap(viewer=admin, page_size=args.students)
-        rows = [(row, heatmap_cells_html(row)) for row in heatmap.rows]
-        context = {"heatmap": heatmap, "rows": rows, "user": admin}
+        context = {"heatmap": heatmap, "rows": heatmap_rows_html(heatmap), "user": admin}
         render_to_string("quizzes/analytics/heatmap.html", context)
 
     small = min(100, args.students)

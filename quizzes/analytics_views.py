@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
@@ -61,15 +62,22 @@ def wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("format") == "csv"
 
 
-def heatmap_cells_html(row: analytics.HeatmapRow) -> SafeString:
-    """A row's cells as markup in one string: a class page holds tens of thousands of cells, too
-    many for template tags. Only class names and integers go in, never text."""
-    return mark_safe(  # noqa: S308 - class names and integers only
-        "".join(
-            f'<td class="{cell.band}">{"" if cell.percent is None else cell.percent}</td>'
-            for cell in row.cells
+def heatmap_rows_html(
+    heatmap: analytics.Heatmap,
+) -> list[tuple[analytics.HeatmapRow, SafeString]]:
+    """Each row with its cells as markup in one string: a class page holds tens of thousands of
+    cells, too many for template tags. Topic titles are escaped once, per column."""
+    titles = [escape(column.title) for column in heatmap.columns]
+    rows = []
+    for row in heatmap.rows:
+        cells = "".join(
+            f'<td class="{cell.band}" title="{title}: '
+            f'{"not practised" if cell.percent is None else f"{cell.percent}%"}">'
+            f"{'' if cell.percent is None else cell.percent}</td>"
+            for cell, title in zip(row.cells, titles, strict=True)
         )
-    )
+        rows.append((row, mark_safe(cells)))  # noqa: S308 - escaped titles, classes, integers
+    return rows
 
 
 @staff_only
@@ -85,8 +93,7 @@ def heatmap(request: HttpRequest) -> HttpResponseBase:
         descending=request.GET.get("dir") == "desc",
         page=request.GET.get("page"),
     )
-    rows = [(row, heatmap_cells_html(row)) for row in grid.rows]
-    context = {"heatmap": grid, "rows": rows, "nav": "analytics"}
+    context = {"heatmap": grid, "rows": heatmap_rows_html(grid), "nav": "analytics"}
     return render(request, "quizzes/analytics/heatmap.html", context)
 
 

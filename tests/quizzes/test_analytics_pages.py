@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from quizzes import analytics
-from quizzes.analytics_views import heatmap_cells_html
+from quizzes.analytics_views import heatmap_rows_html
 from quizzes.charts import Series, bar_chart, line_chart
 from quizzes.models import Assignment, LearnerTopicState, ProblemTemplate, Topic
 from tests.conftest import UserFactory
@@ -73,7 +73,7 @@ def test_the_heatmap_links_each_student_and_sorts_by_a_topic(answered_class, adm
     html = page.content.decode()
     assert reverse("analytics-student", args=[alice.pk]) in html
     assert html.index(">alice<") < html.index(">bob<") < html.index(">carol<")
-    assert 'class="m9">90<' in html
+    assert 'class="m9" title="First steps: 90%">90<' in html
     assert 'aria-sort="descending"' in html
 
 
@@ -108,6 +108,13 @@ def test_an_unknown_template_or_student_answers_404(answered_class, admin_user):
     client = browser_for(admin_user)
     assert client.get(reverse("analytics-template", args=["no-such"])).status_code == 404
     assert client.get(reverse("analytics-student", args=[admin_user.pk])).status_code == 404
+
+
+def test_topic_titles_in_the_heatmap_are_escaped(small_class, admin_user):
+    Topic.objects.filter(slug="side-road").update(title='<b onclick="x">Side</b>')
+    html = browser_for(admin_user).get(reverse("analytics-heatmap")).content.decode()
+    assert "<b onclick" not in html
+    assert 'title="&lt;b onclick=&quot;x&quot;&gt;Side&lt;/b&gt;: not practised"' in html
 
 
 def test_csv_cells_that_look_like_formulas_are_quoted(synced, admin_user):
@@ -200,7 +207,7 @@ def analytics_template_contexts(viewer) -> dict[str, dict]:
         "quizzes/analytics/_tabs.html": {"tab": "heatmap"},
         "quizzes/analytics/heatmap.html": {
             "heatmap": heatmap,
-            "rows": [(row, heatmap_cells_html(row)) for row in heatmap.rows],
+            "rows": heatmap_rows_html(heatmap),
         },
         "quizzes/analytics/student.html": {
             "report": analytics.student_report(student=viewer),
