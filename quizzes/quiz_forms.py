@@ -67,6 +67,26 @@ class QuizForm(forms.Form):
         return data
 
 
+class QuizSettingsForm(QuizForm):
+    """The settings an instructor may change after creating a quiz (the pool stays)."""
+
+    pool = None  # type: ignore[assignment]
+
+    @classmethod
+    def initial_for(cls, quiz: Quiz) -> dict[str, Any]:
+        return {
+            "title": quiz.title,
+            "question_count": quiz.question_count,
+            "time_limit_minutes": round(quiz.time_limit_seconds / 60),
+            "attempts_allowed": quiz.attempts_allowed,
+            "opens_at": quiz.opens_at,
+            "closes_at": quiz.closes_at,
+            "feedback_release": quiz.feedback_release,
+            "solution_release": quiz.solution_release,
+            "shuffle_questions": quiz.shuffle_questions,
+        }
+
+
 class ExtendForm(forms.Form):
     minutes = forms.IntegerField(min_value=1, max_value=24 * 60)
 

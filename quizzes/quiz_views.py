@@ -17,7 +17,7 @@ from quizzes import quiz_selectors
 from quizzes.models import ProblemTemplate
 from quizzes.permissions import is_staff_member
 from quizzes.quiz_access import access_attempt, access_quiz
-from quizzes.quiz_forms import ExtendForm, QuizForm, RegradeForm
+from quizzes.quiz_forms import ExtendForm, QuizForm, QuizSettingsForm, RegradeForm
 from quizzes.quiz_pages import take_page
 from quizzes.services.quizzes import (
     QuizError,
@@ -27,6 +27,7 @@ from quizzes.services.quizzes import (
     record_attempt_score,
     regrade_template,
     start_attempt,
+    update_quiz,
 )
 
 
@@ -66,6 +67,24 @@ def quiz_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Quiz “{quiz.title}” created.")
             return redirect("quiz-detail", quiz_id=quiz.pk)
     return render(request, "quizzes/quiz/form.html", {"form": form, "nav": "quizzes"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quiz_edit(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    require_staff(request)
+    quiz = access_quiz(request.user, quiz_id)
+    form = QuizSettingsForm(request.POST or None, initial=QuizSettingsForm.initial_for(quiz))
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_quiz(quiz=quiz, changes=form.quiz_settings())
+        except QuizError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Quiz settings saved.")
+            return redirect("quiz-detail", quiz_id=quiz.pk)
+    context = {"form": form, "editing": quiz, "nav": "quizzes"}
+    return render(request, "quizzes/quiz/form.html", context)
 
 
 @login_required

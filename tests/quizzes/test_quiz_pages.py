@@ -126,3 +126,35 @@ def test_every_quiz_page_renders_for_staff(browser_instructor, student_a, make_q
     attempt = start_attempt(user=student_a, quiz=quiz)
     response = browser_instructor.get(path.format(quiz=quiz.pk, attempt=attempt.pk))
     assert response.status_code == 200
+
+
+def test_an_instructor_edits_a_quiz_and_the_pool_stays(browser_instructor, make_quiz):
+    quiz = make_quiz()
+    page = browser_instructor.get(f"/quizzes/{quiz.pk}/edit").content.decode()
+    assert 'value="Week 3 quiz"' in page and 'name="pool"' not in page
+    now = timezone.now()
+    response = browser_instructor.post(
+        f"/quizzes/{quiz.pk}/edit",
+        {
+            "title": "Week 3 quiz (moved)",
+            "question_count": 3,
+            "time_limit_minutes": 15,
+            "attempts_allowed": 2,
+            "opens_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "feedback_release": "after_close",
+            "solution_release": "after_close",
+        },
+    )
+    assert response.status_code == 302
+    quiz.refresh_from_db()
+    assert (quiz.title, quiz.time_limit_seconds, quiz.attempts_allowed) == (
+        "Week 3 quiz (moved)",
+        900,
+        2,
+    )
+    assert quiz.pool.count() == 3 and not quiz.shuffle_questions
+
+
+def test_students_cannot_edit_a_quiz(browser_a, make_quiz):
+    assert browser_a.get(f"/quizzes/{make_quiz().pk}/edit").status_code == 403
