@@ -1,8 +1,8 @@
 """Load benchmark: simulated students practising against gunicorn + 2 Celery workers + beat +
 Redis + PostgreSQL, all on this machine, over HTTP keep-alive.
 
-Each student registers, then loops: next problem → think → submit → poll until graded → think,
-looking at their progress now and then. Prints requests/s, p50/p99 per endpoint, submissions sent
+Each student (account and token made before the measured window) loops: next problem → think →
+submit → poll until graded → think, looking at their progress now and then. Prints requests/s, p50/p99 per endpoint, submissions sent
 vs stored vs graded, the number of 5xx, and submit → graded latency measured by the database
 (`graded_at - created_at`). Uses its own PostgreSQL database and Redis database; stops everything
 it started. Not a test: it never gates CI.
@@ -46,6 +46,7 @@ class Tally:
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     server_errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    client_errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     other_errors: list[str] = field(default_factory=list)
     submissions_sent: int = 0
     accepted_ids: list[int] = field(default_factory=list)
@@ -55,6 +56,7 @@ class Tally:
         return {
             "latencies": dict(self.latencies),
             "server_errors": dict(self.server_errors),
+            "client_errors": dict(self.client_errors),
             "other_errors": self.other_errors,
             "submissions_sent": self.submissions_sent,
             "accepted_ids": self.accepted_ids,
@@ -91,6 +93,8 @@ class Student:
             self.tally.latencies[endpoint].append(elapsed_ms)
             if response.status >= 500:
                 self.tally.server_errors[endpoint] += 1
+            elif response.status >= 400:
+                self.tally.client_errors[endpoint] += 1
         try:
             return response.status, json.loads(raw or b"null")
         except json.JSONDecodeError:
@@ -109,19 +113,14 @@ def right_answers(problem_id: int) -> dict[str, str]:
     return {part.key: part.answer for part in content.Variant.from_dict(snapshot).parts}
 
 
-def practise(port: int, stop_at: float, think: tuple[float, float], tally: Tally) -> None:
+def practise(
+    port: int, token: str, stop_at: float, think: tuple[float, float], tally: Tally
+) -> None:
     student = Student(port, tally)
     rng = random.Random()
+    student.token = token
     # Students arrive over the first seconds rather than all in the same instant.
     time.sleep(rng.uniform(0, think[0]))
-    name = f"load-{secrets.token_hex(5)}"
-    status, body = student.call(
-        "register", "POST", "auth/register", {"username": name, "password": "load-pass-phrase-9"}
-    )
-    if status != 201:
-        tally.other_errors.append(f"register {status}: {body}")
-        return
-    student.token = body["token"]
     while time.monotonic() < stop_at:
         status, problem = student.call("practice/next", "POST", "practice/next", {})
         if status != 200:
@@ -158,12 +157,12 @@ def practise(port: int, stop_at: float, think: tuple[float, float], tally: Tally
 
 
 def client_process(
-    port: int, stop_at: float, think: tuple[float, float], students: int, out: Any
+    port: int, stop_at: float, think: tuple[float, float], tokens: list[str], out: Any
 ) -> None:
     tally = Tally()
     threads = [
-        threading.Thread(target=practise, args=(port, stop_at, think, tally), daemon=True)
-        for _ in range(students)
+        threading.Thread(target=practise, args=(port, token, stop_at, think, tally), daemon=True)
+        for token in tokens
     ]
     for thread in threads:
         thread.start()
@@ -171,6 +170,37 @@ def client_process(
         thread.join(timeout=max(0.0, stop_at - time.monotonic()) + DRAIN_SECONDS + 30)
     with tally.lock:
         out.put(tally.as_dict())
+
+
+# Accounts are made before the measured window, with unusable passwords (students use tokens):
+# sign-up hashes a password with PBKDF2 on purpose, and 200 of them at once would measure that.
+CREATE_STUDENTS = """
+import json, sys
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from quizzes.permissions import STUDENTS
+from quizzes.services.accounts import issue_token
+group = Group.objects.get(name=STUDENTS)
+tokens = []
+for index in range(int(sys.argv[-1])):
+    user = get_user_model()(username=f"load-{index}")
+    user.set_unusable_password()
+    user.save()
+    user.groups.add(group)
+    tokens.append(issue_token(user=user))
+print(json.dumps(tokens))
+"""
+
+
+def create_students(env: dict[str, str], count: int) -> list[str]:
+    script = Path(tempfile.mkdtemp(prefix="gradient-load-")) / "students.py"
+    script.write_text(CREATE_STUDENTS)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django, runpy, sys; django.setup(); "
+         f"runpy.run_path({str(script)!r}, run_name='__main__')", str(count)],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return list(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def database_url() -> str:
@@ -223,6 +253,7 @@ def percentile(values: list[float], q: float) -> float:
 def report(tallies: list[dict[str, Any]], elapsed: float, students: int) -> None:
     latencies: dict[str, list[float]] = defaultdict(list)
     server_errors: dict[str, int] = defaultdict(int)
+    client_errors: dict[str, int] = defaultdict(int)
     other_errors: list[str] = []
     sent = 0
     accepted: list[int] = []
@@ -231,6 +262,8 @@ def report(tallies: list[dict[str, Any]], elapsed: float, students: int) -> None
             latencies[endpoint] += values
         for endpoint, count in tally["server_errors"].items():
             server_errors[endpoint] += count
+        for endpoint, count in tally["client_errors"].items():
+            client_errors[endpoint] += count
         other_errors += tally["other_errors"]
         sent += tally["submissions_sent"]
         accepted += tally["accepted_ids"]
@@ -239,12 +272,13 @@ def report(tallies: list[dict[str, Any]], elapsed: float, students: int) -> None
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"\n{students} students, {elapsed:.0f} s; load average at the end: {load}")
     print(f"requests: {requests} ({requests / elapsed:.1f}/s)\n")
-    print(f"{'endpoint':<22}{'n':>7}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}{'5xx':>6}")
+    print(f"{'endpoint':<22}{'n':>7}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}{'4xx':>6}{'5xx':>6}")
     for endpoint in sorted(latencies):
         values = latencies[endpoint]
         print(
             f"{endpoint:<22}{len(values):>7}{percentile(values, 0.5):>10.1f}"
-            f"{percentile(values, 0.99):>10.1f}{max(values):>10.1f}{server_errors[endpoint]:>6}"
+            f"{percentile(values, 0.99):>10.1f}{max(values):>10.1f}"
+            f"{client_errors[endpoint]:>6}{server_errors[endpoint]:>6}"
         )
 
     rows = query(
@@ -329,14 +363,16 @@ def main() -> None:
 
         context = multiprocessing.get_context("fork")
         out = context.Queue()
-        groups = [args.students // args.processes + (i < args.students % args.processes)
-                  for i in range(args.processes)]  # fmt: skip
+        tokens = create_students(env, args.students)
+        groups = [tokens[i :: args.processes] for i in range(args.processes)]
         started = time.monotonic()
         stop_at = started + args.seconds
         clients = [
-            context.Process(target=client_process, args=(args.port, stop_at, args.think, n, out))
-            for n in groups
-            if n
+            context.Process(
+                target=client_process, args=(args.port, stop_at, args.think, group, out)
+            )
+            for group in groups
+            if group
         ]
         for client in clients:
             client.start()
