@@ -14,7 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from quizzes.models import PartVerdict, Quiz, QuizAttempt, QuizQuestion, Submission
-from quizzes.selectors import part_prompts, solution_of
+from quizzes.selectors import catalog, part_prompts, solution_of
 from quizzes.services.variants import variant_from_snapshot
 
 FINISHED = (Submission.Status.GRADED, Submission.Status.INVALID, Submission.Status.FAILED)
@@ -229,4 +229,20 @@ def templates_in_quiz(quiz: Quiz) -> list[dict[str, Any]]:
             "questions": row["n"],
         }
         for row in rows
+    ]
+
+
+def pool_choices() -> list[dict[str, Any]]:
+    """Topics with servable templates, for the quiz form's pool help (the cached catalog)."""
+    served = catalog()
+    return [
+        {
+            "slug": topic.slug,
+            "title": topic.title,
+            "templates": [
+                {"key": t.key, "title": t.title} for t in served.templates_by_topic[topic.pk]
+            ],
+        }
+        for topic in served.topics
+        if served.templates_by_topic.get(topic.pk)
     ]

@@ -66,7 +66,8 @@ def quiz_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Quiz “{quiz.title}” created.")
             return redirect("quiz-detail", quiz_id=quiz.pk)
-    return render(request, "quizzes/quiz/form.html", {"form": form, "nav": "quizzes"})
+    context = {"form": form, "topics": quiz_selectors.pool_choices(), "nav": "quizzes"}
+    return render(request, "quizzes/quiz/form.html", context)
 
 
 @login_required

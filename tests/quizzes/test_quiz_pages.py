@@ -54,6 +54,11 @@ def test_the_form_names_an_unknown_pool_entry(browser_instructor, synced):
     assert response.status_code == 200 and "no topic or template" in response.content.decode()
 
 
+def test_the_form_lists_the_topics_and_templates_a_pool_may_name(browser_instructor, synced):
+    page = browser_instructor.get("/quizzes/new").content.decode()
+    assert "<code>side-road</code>" in page and f"<code>{synced.templates[0].id}</code>" in page
+
+
 def test_students_cannot_open_the_quiz_form(browser_a):
     assert browser_a.get("/quizzes/new").status_code == 403
 
