@@ -33,6 +33,7 @@ from quizzes.services.quizzes import (
     autosave_answers,
     create_quiz,
     expire_if_overdue,
+    expire_overdue_attempts,
     extend_attempt,
     record_attempt_score,
     regrade_template,
@@ -243,6 +244,7 @@ class QuizAttemptsView(APIView):
     def get(self, request: Request, quiz_id: int) -> Response:
         quiz = access_quiz(request.user, quiz_id)
         if is_staff_member(request.user):
+            expire_overdue_attempts(quiz=quiz)
             return Response(quiz_selectors.attempts_of_quiz(quiz))
         return Response(quiz_selectors.own_attempts(user=request.user, quiz=quiz))
 

@@ -384,12 +384,15 @@ def submit_attempt(*, attempt: QuizAttempt, expired: bool = False) -> bool:
     return True
 
 
-def expire_overdue_attempts(*, now: datetime | None = None) -> list[int]:
-    """Submit every attempt whose time ran out (the periodic sweep). Returns their ids."""
+def expire_overdue_attempts(*, quiz: Quiz | None = None, now: datetime | None = None) -> list[int]:
+    """Submit every attempt (of `quiz`, or of every quiz: the periodic sweep) whose time ran
+    out. Returns their ids."""
     now = now or timezone.now()
     overdue = QuizAttempt.objects.filter(
         submitted_at__isnull=True, deadline__lte=now - timedelta(seconds=SAVE_GRACE_SECONDS)
     ).order_by("pk")
+    if quiz is not None:
+        overdue = overdue.filter(quiz=quiz)
     expired = []
     for attempt in overdue:
         if submit_attempt(attempt=attempt, expired=True):

@@ -299,3 +299,14 @@ def test_the_schema_describes_the_quiz_endpoints(anonymous_client):
         "/api/v1/quizzes/attempts/{attempt_id}/submit",
     ):
         assert path in paths
+
+
+def test_the_instructors_attempt_list_closes_abandoned_attempts(
+    instructor_client, student_a, make_quiz, django_capture_on_commit_callbacks
+):
+    quiz = make_quiz()
+    attempt = start_attempt(user=student_a, quiz=quiz)
+    QuizAttempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = instructor_client.get(f"/api/v1/quizzes/{quiz.pk}/attempts").json()
+    assert rows[0]["status"] == "submitted" and rows[0]["expired"] is True
