@@ -21,4 +21,13 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": float(settings.QUIZ_EXPIRY_SWEEP_SECONDS),
             "options": {"queue": "default", "expires": float(settings.QUIZ_EXPIRY_SWEEP_SECONDS)},
         },
+        # Adaptive practice: dashboards show what forgetting has left of mastered topics.
+        "refresh-faded-mastery": {
+            "task": "quizzes.tasks.refresh_faded_mastery_task",
+            "schedule": float(settings.ADAPTIVE_MASTERY_REFRESH_SECONDS),
+            "options": {
+                "queue": "default",
+                "expires": float(settings.ADAPTIVE_MASTERY_REFRESH_SECONDS),
+            },
+        },
     }

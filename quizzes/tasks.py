@@ -5,8 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.utils import timezone
 
 from quizzes.models import Submission
+from quizzes.services.learner_model import refresh_faded_mastery
 from quizzes.services.marking import grade_submission, release_submission, sweep_stuck_submissions
 from quizzes.services.variant_pool import refill_variant_pool
 
@@ -45,3 +47,9 @@ def sweep_stuck_submissions_task() -> dict[str, list[int]]:
 def refill_variant_pool_task(version_id: int) -> int:
     """Generate variants of one template version ahead of demand."""
     return refill_variant_pool(version_id=version_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def refresh_faded_mastery_task() -> int:
+    """Lower stored mastery of mastered topics for forgetting since the last answer."""
+    return refresh_faded_mastery(now=timezone.now())

@@ -19,6 +19,10 @@ import adaptive
 from quizzes.models import ItemState, LearnerModelState, LearnerTopicState, Topic
 from quizzes.selectors import catalog
 
+# Stored mastery is refreshed for forgetting only when it moved at least this much (one percent
+# point is what the dashboard shows).
+MASTERY_REFRESH_STEP = 0.005
+
 
 def author_difficulty(value: float) -> int:
     """The engine's 1–5 author difficulty from the stored column (0 means never set)."""
@@ -147,3 +151,28 @@ def apply_diagnostic_estimates(
     for slug in known:
         _sync_topic(user_id=user.pk, topic_id=topic_ids[slug], state=state, slug=slug, at=at)
     return state
+
+
+def refresh_faded_mastery(*, now: datetime, batch_size: int = 500) -> int:
+    """Lower the stored mastery of mastered topics to what forgetting has left of it by `now`,
+    so dashboards show a student back after weeks what has faded before they answer anything.
+    Returns the number of topic rows changed. A row graded meanwhile is left alone (the update
+    is conditional on the value read)."""
+    changed = 0
+    documents = LearnerModelState.objects.order_by("pk").values_list("pk", "user_id", "state")
+    last_pk = 0
+    while True:
+        page = list(documents.filter(pk__gt=last_pk)[:batch_size])
+        if not page:
+            return changed
+        last_pk = page[-1][0]
+        states = {user_id: state for _, user_id, state in page}
+        rows = LearnerTopicState.objects.filter(
+            user_id__in=states, state__mastered=True
+        ).values_list("pk", "user_id", "topic__slug", "mastery")
+        for pk, user_id, slug, stored in rows:
+            faded = adaptive.topic_mastery(states[user_id], slug, now)
+            if abs(faded - stored) >= MASTERY_REFRESH_STEP:
+                changed += LearnerTopicState.objects.filter(pk=pk, mastery=stored).update(
+                    mastery=faded
+                )

@@ -11,6 +11,7 @@ from quizzes.services.learner_model import (
     apply_diagnostic_estimates,
     load_learner_state,
     record_verdict,
+    refresh_faded_mastery,
 )
 from quizzes.services.marking import grade_submission
 from quizzes.services.submissions import submit_answers
@@ -107,3 +108,41 @@ def test_mastery_on_the_topic_row_is_the_models_value_at_grading_time(make_probl
     )
     row = LearnerTopicState.objects.get(user=student_a, topic=problem.topic)
     assert row.mastery == pytest.approx(adaptive.topic_mastery(state, slug, later))
+
+
+def test_stored_mastery_of_mastered_topics_fades_with_time_and_only_once(synced, student_a):
+    slugs = [topic.slug for topic in synced.topics][:2]
+    state = apply_diagnostic_estimates(
+        user=student_a, estimates={slugs[0]: 0.97, slugs[1]: 0.4}, at=AT
+    )
+    later = AT + timedelta(days=60)
+    assert refresh_faded_mastery(now=later) == 1
+    rows = {r.topic.slug: r.mastery for r in LearnerTopicState.objects.select_related("topic")}
+    assert rows[slugs[0]] == pytest.approx(adaptive.topic_mastery(state, slugs[0], later))
+    assert rows[slugs[0]] < 0.97
+    assert rows[slugs[1]] == pytest.approx(0.4)  # not mastered: nothing to forget
+    assert refresh_faded_mastery(now=later) == 0
+
+
+def test_refreshing_mastery_right_after_an_answer_changes_nothing(make_problem, student_a):
+    problem = make_problem(student_a)
+    apply_diagnostic_estimates(user=student_a, estimates={problem.topic.slug: 0.99}, at=AT)
+    record_verdict(
+        user=student_a,
+        topic_slug=problem.topic.slug,
+        template_id=problem.template_id,
+        score=1.0,
+        hints_used=0,
+        at=AT + timedelta(days=1),
+    )
+    assert refresh_faded_mastery(now=AT + timedelta(days=1)) == 0
+
+
+def test_the_beat_schedule_refreshes_faded_mastery_on_the_default_queue():
+    from config.celery import app
+    from quizzes.schedules import beat_schedule
+
+    entry = beat_schedule()["refresh-faded-mastery"]
+    assert entry["task"] in app.tasks
+    assert entry["options"]["queue"] == "default"
+    assert entry["schedule"] > 0

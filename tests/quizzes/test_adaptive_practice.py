@@ -139,3 +139,10 @@ def test_next_problem_and_progress_queries_stay_flat_as_history_grows(synced, st
         queries_of(lambda: client_a.get(reverse("api:progress"))),
     )
     assert long == short
+
+
+def test_the_practice_page_shows_why_the_problem_was_served(synced, student_a, client):
+    client.force_login(student_a)
+    response = client.get(reverse("practice"), follow=True)
+    assert response.status_code == 200
+    assert "next: first steps has no prerequisites" in response.content.decode()
