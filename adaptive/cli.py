@@ -1,5 +1,5 @@
-"""`python -m adaptive simulate|evaluate`: compare policies on simulated learners and learner
-models on response logs."""
+"""`python -m adaptive simulate|evaluate|diagnostic`: compare policies on simulated learners,
+learner models on response logs, and the adaptive diagnostic against a fixed form."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adaptive.datasets import LogFormatError, read_log, split_by_student
+from adaptive.diagnostic import compare_with_fixed_form, format_comparison
 from adaptive.evaluation import MODELS, evaluate_models, format_report
 from adaptive.simulation import SimulationConfig, format_summary, simulate
 from content.topics import load_topic_graph
@@ -35,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--models", help=f"comma-separated subset of {', '.join(MODELS)}")
     ev.add_argument("--em-iterations", type=int, default=10)
     ev.add_argument("--json", action="store_true", help="print one JSON object")
+
+    diag = commands.add_parser("diagnostic", help="adaptive diagnostic against a fixed form")
+    diag.add_argument("--students", type=int, default=200)
+    diag.add_argument("--seed", type=int, default=0)
+    diag.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -94,8 +100,29 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diagnostic(args: argparse.Namespace) -> int:
+    if args.students < 1:
+        print("--students must be positive", file=sys.stderr)
+        return 2
+    graph = load_topic_graph()
+    results = compare_with_fixed_form(graph, students=args.students, seed=args.seed)
+    if not args.json:
+        print(format_comparison(results, students=args.students, seed=args.seed))
+        return 0
+    ours, fixed = results["ours"], results["fixed-form"]
+    payload: dict[str, object] = {name: r.to_dict() for name, r in results.items()}
+    payload["settings"] = {"students": args.students, "seed": args.seed, "topics": len(graph)}
+    payload["ours_share_of_fixed_form_questions"] = round(
+        ours.questions_mean / fixed.questions_mean, 4
+    )
+    print(json.dumps(payload, indent=2))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "simulate":
         return _simulate(args)
+    if args.command == "diagnostic":
+        return _diagnostic(args)
     return _evaluate(args)

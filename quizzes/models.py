@@ -442,3 +442,37 @@ class LearnerModelState(models.Model):
 
     def __str__(self) -> str:
         return f"learner model of {self.user_id} (revision {self.revision})"
+
+
+# ---------------------------------------------------------------------------------------------
+# The adaptive diagnostic: where a new student stands, from a few questions (adaptive.diagnostic).
+
+
+class DiagnosticSession(models.Model):
+    """One student's diagnostic: the engine's JSON state (graph, settings, answers so far), the
+    question being answered and the questions asked, each as {topic, problem, correct}."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        FINISHED = "finished"
+        SKIPPED = "skipped"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="diagnostics"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    state = models.JSONField(default=dict, blank=True)
+    questions = models.JSONField(default=list, blank=True)
+    current_problem = models.ForeignKey(
+        Problem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    estimates = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"diagnostic {self.pk} of {self.user_id} ({self.status})"

@@ -21,4 +21,5 @@ urlpatterns = [
     path("preview", views.PreviewView.as_view(), name="preview"),
     path("authoring/", include("quizzes.api.authoring")),
     path("", include("quizzes.api.quizzes")),
+    path("", include("quizzes.api.diagnostic")),
 ]
