@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from quizzes.models import (
     Assignment,
+    DiagnosticSession,
     ItemState,
     LearnerModelState,
     LearnerTopicState,
@@ -141,6 +142,25 @@ class LearnerModelStateAdmin(admin.ModelAdmin):
     search_fields = ("user__username",)
     # Written only by grading under a row lock: hand edits would race it.
     readonly_fields = ("user", "state", "revision", "updated_at")
+
+
+@admin.register(DiagnosticSession)
+class DiagnosticSessionAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "status", "created_at", "finished_at")
+    list_select_related = ("user",)
+    list_filter = ("status", "created_at")
+    search_fields = ("=id", "user__username")
+    # The diagnostic engine owns these rows; the admin only reads them.
+    readonly_fields = (
+        "user",
+        "status",
+        "state",
+        "questions",
+        "current_problem",
+        "estimates",
+        "created_at",
+        "finished_at",
+    )
 
 
 @admin.register(ItemState)
