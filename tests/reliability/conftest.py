@@ -443,14 +443,32 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
+def cache_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """The request limiter's cache, apart from the broker: with it on the broker's Redis, a
+    broker outage fails every rate-limited request before a submission can be stored."""
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def platform(
-    postgres_cluster: PostgresCluster, redis_server: RedisServer, tmp_path: Path
+    postgres_cluster: PostgresCluster,
+    redis_server: RedisServer,
+    cache_redis: RedisServer,
+    tmp_path: Path,
 ) -> Iterator[Platform]:
     """A fresh database (copied from the template) with the web server and beat running; each
     test starts its own workers."""
     database = f"faults_{time.monotonic_ns()}"
     postgres_cluster.execute(f"CREATE DATABASE {database} TEMPLATE {TEMPLATE_DATABASE}")
     stack = Platform(postgres_cluster, database, redis_server, tmp_path)
+    stack.env["CACHE_REDIS_URL"] = cache_redis.url
     try:
         stack.start_web()
         stack.start_beat()
