@@ -181,3 +181,61 @@ def test_the_detector_sees_the_solution_once_graded(
         )
     with pytest.raises(AssertionError):
         assert_no_secret(alice.get(f"/api/v1/problems/{problem.pk}"), problem, "graded problem")
+
+
+@pytest.fixture
+def quiz_attempt(synced, instructor, student_a):
+    from tests.security.conftest import open_quiz_attempt
+
+    return open_quiz_attempt(instructor, student_a)[1]
+
+
+def quiz_views_of(client: Any, attempt: Any) -> Iterator[tuple[str, Any]]:
+    yield "quiz JSON", client.get(f"/api/v1/quizzes/{attempt.quiz_id}")
+    yield "quiz page", client.get(f"/quizzes/{attempt.quiz_id}")
+    yield "quiz list", client.get("/api/v1/quizzes")
+    yield "quiz attempts", client.get(f"/api/v1/quizzes/{attempt.quiz_id}/attempts")
+    yield "attempt JSON", client.get(f"/api/v1/quizzes/attempts/{attempt.pk}")
+    yield "attempt page", client.get(f"/quizzes/attempts/{attempt.pk}")
+    for question in attempt.questions.all():
+        pk = question.problem_id
+        # The practice endpoints must not open a back door to a quiz question.
+        yield "practice JSON of a question", client.get(f"/api/v1/problems/{pk}")
+        yield "practice page of a question", client.get(f"/problems/{pk}")
+        yield "hints of a question", client.post(f"/api/v1/problems/{pk}/hints")
+        yield "solution of a question", client.get(f"/api/v1/problems/{pk}/solution")
+
+
+def test_a_quiz_in_progress_shows_no_secrets(quiz_attempt, alice):
+    questions = list(quiz_attempt.questions.select_related("problem"))
+    assert questions
+    for where, response in quiz_views_of(alice, quiz_attempt):
+        for question in questions:
+            assert_no_secret(response, question.problem, where)
+
+
+def test_a_submitted_quiz_shows_no_solution_before_the_quiz_closes(
+    quiz_attempt, alice, django_capture_on_commit_callbacks
+):
+    """The default release: feedback after submission, solutions only once the quiz closes."""
+    question = quiz_attempt.questions.select_related("problem").first()
+    answers = right_answers(question.problem)
+    saved = alice.put(
+        f"/api/v1/quizzes/attempts/{quiz_attempt.pk}/questions/{question.position}/answers",
+        {"answers": answers, "sequence": 1},
+        format="json",
+    )
+    assert saved.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = alice.post(f"/api/v1/quizzes/attempts/{quiz_attempt.pk}/submit")
+    assert submitted.status_code == 200
+    solution = variant_from_snapshot(question.problem.snapshot).solution_html
+    for where, response in quiz_views_of(alice, quiz_attempt):
+        assert response.status_code < 500, where
+        assert solution not in readable_text(response), where
+        if response.get("Content-Type", "").startswith("application/json"):
+            assert "solution" not in set(keys_in(response.json())), where
+    # Control: staff are shown the solution on the same attempt, so the check above can fail.
+    staff = client_for(quiz_attempt.quiz.created_by)
+    shown = staff.get(f"/api/v1/quizzes/attempts/{quiz_attempt.pk}")
+    assert "solution" in set(keys_in(shown.json()))

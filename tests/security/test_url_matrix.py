@@ -125,11 +125,19 @@ EXPECTED: dict[str, list[tuple[str, Body, tuple[int, int, int, int, int]]]] = {
     ],
     "quizzes": [("get", None, (302, 200, 200, 200, 200))],
     "quizzes/new": [("get", None, (302, 403, 403, 200, 200))],
+    "quizzes/<int:quiz_id>/edit": [("get", None, (302, 403, 403, 200, 200))],
     "quizzes/<int:quiz_id>": [("get", None, (302, 200, 200, 200, 200))],
     "quizzes/<int:quiz_id>/start": [("post", None, (302, 302, 302, 302, 302))],
     "quizzes/<int:quiz_id>/regrade": [("post", None, (302, 403, 403, 302, 302))],
     "quizzes/attempts/<int:attempt_id>": [("get", None, (302, 200, 404, 200, 200))],
     "quizzes/attempts/<int:attempt_id>/extend": [("post", None, (302, 403, 403, 302, 302))],
+    # The placement diagnostic: each caller's own session, nothing addressed by id.
+    "api/v1/diagnostic/start": [("post", None, (401, 201, 201, 201, 201))],
+    "api/v1/diagnostic/next": [("get", None, (401, 404, 404, 404, 404))],
+    "api/v1/diagnostic/answer": [("post", empty_body, (401, 400, 400, 400, 400))],
+    "api/v1/diagnostic/result": [("get", None, (401, 404, 404, 404, 404))],
+    "api/v1/diagnostic/map": [("get", None, (401, 404, 404, 404, 404))],
+    "api/v1/diagnostic/skip": [("post", None, (401, 200, 200, 200, 200))],
 }
 
 # Pages an anonymous caller may see; every other anonymous redirect must go to the login page.
