@@ -163,3 +163,11 @@ def test_an_instructor_edits_a_quiz_and_the_pool_stays(browser_instructor, make_
 
 def test_students_cannot_edit_a_quiz(browser_a, make_quiz):
     assert browser_a.get(f"/quizzes/{make_quiz().pk}/edit").status_code == 403
+
+
+def test_the_quiz_list_links_to_the_latest_results(browser_a, student_a, make_quiz):
+    quiz = make_quiz(attempts_allowed=2)
+    submit_attempt(attempt=start_attempt(user=student_a, quiz=quiz))
+    second = start_attempt(user=student_a, quiz=quiz)
+    submit_attempt(attempt=second)
+    assert f"/quizzes/attempts/{second.pk}" in browser_a.get("/quizzes").content.decode()
