@@ -310,3 +310,18 @@ def test_the_instructors_attempt_list_closes_abandoned_attempts(
     with django_capture_on_commit_callbacks(execute=True):
         rows = instructor_client.get(f"/api/v1/quizzes/{quiz.pk}/attempts").json()
     assert rows[0]["status"] == "submitted" and rows[0]["expired"] is True
+
+
+@pytest.mark.parametrize("students", [1, 3])
+def test_the_instructors_attempt_list_costs_the_same_for_any_class_size(
+    instructor_client, make_quiz, django_assert_max_num_queries, students
+):
+    from tests.conftest import UserFactory
+
+    quiz = make_quiz()
+    for index in range(students):
+        start_attempt(user=UserFactory(username=f"s{index}", role="students"), quiz=quiz)
+    instructor_client.get("/api/v1/quizzes")
+    with django_assert_max_num_queries(5):
+        response = instructor_client.get(f"/api/v1/quizzes/{quiz.pk}/attempts")
+    assert len(response.json()) == students
