@@ -127,8 +127,16 @@ def _split_math(text: str) -> tuple[_Segment, ...]:
     return tuple(segments)
 
 
-def _tidy_join(before: str, value: str, after: str) -> tuple[str, str]:
-    """Join a rendered value into text the way a textbook prints it; returns (before, value)."""
+def _tidy_join(
+    before: str, value: str, after: str, *, in_math: bool, compound: bool = False
+) -> tuple[str, str]:
+    """Join a rendered value into text the way a textbook prints it; returns (before, value).
+
+    `compound` says the value is a sum, which needs grouping next to a product or power sign.
+    Prose is left as written: "the 1 units" keeps its 1, "score * -4" its sign.
+    """
+    if not in_math:
+        return before, value
     stripped = before.rstrip()
     if value.startswith("-"):
         if stripped.endswith("+"):
@@ -140,8 +148,38 @@ def _tidy_join(before: str, value: str, after: str) -> tuple[str, str]:
         following[0].isalpha() or following[0] == "(" or bool(_FACTOR_COMMANDS.match(following))
     )
     if starts_factor and value in ("1", "-1"):
-        value = value[:-1]
+        return before, value[:-1]
+    needs_group = value.startswith("-") or compound
+    if before.endswith("^"):
+        # A bare `^` takes one character; `x^-2` would print as x⁻ followed by 2.
+        if len(value) > 1:
+            value = "{" + value + "}"
+    elif needs_group and _TIMES_SIGN.search(stripped):
+        value = _grouped(value)
+    elif (needs_group or value.startswith("\\frac")) and following.startswith("^"):
+        value = _grouped(value)
     return before, value
+
+
+_TIMES_SIGN = re.compile(r"(\\cdot|\\times|\*)$")
+
+
+def _grouped(value: str) -> str:
+    # Tall values (fractions) get delimiters that grow with them.
+    if "\\frac" in value:
+        return f"\\left({value}\\right)"
+    return f"({value})"
+
+
+_BRACKET_MATH = re.compile(r"(?<!\\)\\([\(\)\[\]])")
+
+
+def _inside_bracket_math(prefix: str) -> bool:
+    """Whether prose text ending in `prefix` is inside an open `\\(...\\)` or `\\[...\\]`."""
+    opened = False
+    for match in _BRACKET_MATH.finditer(prefix):
+        opened = match.group(1) in "(["
+    return opened
 
 
 def fill_placeholders(
@@ -176,11 +214,14 @@ def _fill_segment(
             value = evaluate(match.group(2))
         else:
             value = values[match.group(2)]
+        math_here = in_math or _inside_bracket_math(text[: match.start()])
         plain = plain_of(value)
-        rendered = plain if plain is not None and not in_math else latex_of(value)
+        rendered = plain if plain is not None and not math_here else latex_of(value)
         after = text[match.end() :]
-        before, rendered = _tidy_join(before, rendered, after)
-        if not in_math and plain is None:
+        before, rendered = _tidy_join(
+            before, rendered, after, in_math=math_here, compound=isinstance(value, sympy.Add)
+        )
+        if not math_here and plain is None:
             rendered = f"${rendered}$"
         out = before + rendered
         position = match.end()
