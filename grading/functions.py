@@ -511,7 +511,7 @@ def _rational(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
 
 
 def _piecewise(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
-    pairs = [(args[k + 1], args[k]) for k in range(0, len(args) - 1, 2)]
+    pairs = [(args[k + 1], _decided_equation(args[k])) for k in range(0, len(args) - 1, 2)]
     if len(args) % 2 == 1:
         pairs.append((args[-1], sympy.true))
     for value, condition in pairs:
@@ -534,6 +534,17 @@ def _piecewise(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
     for value, _condition in undecided:
         _scalar("piecewise", value)
     return sympy.Piecewise(*undecided)
+
+
+def _decided_equation(condition: Basic) -> Basic:
+    # Template authors write `a = b` in a condition as they do in constraints, where it means
+    # equality; the parser keeps `=` as an unevaluated equation, which would never hold.
+    if not isinstance(condition, sympy.Equality):
+        return condition
+    lhs, rhs = condition.lhs, condition.rhs
+    if isinstance(lhs, (MatrixBase, sympy.Set)) or isinstance(rhs, (MatrixBase, sympy.Set)):
+        return sympy.true if lhs == rhs else sympy.false
+    return sympy.Eq(lhs, rhs)
 
 
 def _if(args: tuple[Basic, ...], ctx: CallContext) -> Basic:
