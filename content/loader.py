@@ -202,6 +202,14 @@ def parse_template(text: str, *, path: str = "<template>") -> Template:
     )
     parameters = _read_parameters(reader, data.get("parameters", {}))
     derived = _read_derived(reader, data.get("derived", {}), {p.name for p in parameters})
+    # A value named like an answer variable would be substituted where the variable is meant.
+    for kind, clashing in (("parameter", parameters), ("derived value", derived)):
+        for spec in clashing:
+            if spec.name in variables:
+                raise reader.fail(
+                    f"{kind} `{spec.name}` is also declared as an answer variable; rename one",
+                    spec.line,
+                )
     parts = _read_parts(reader, data.get("parts", []), variables)
     mistakes = _read_mistakes(reader, data.get("mistakes", []), {p.key for p in parts})
 

@@ -55,6 +55,22 @@ def _number_range(value: object) -> tuple[float, float] | None:
     return None
 
 
+def _rational_range(value: object) -> tuple[Fraction, Fraction] | None:
+    # Bounds are exact: whole numbers, decimals as written, or fractions such as "1/5".
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    bounds = []
+    for bound in value:
+        exact = _choice_value(bound)
+        if isinstance(exact, float):
+            exact = Fraction(repr(exact))
+        if exact is None:
+            return None
+        bounds.append(exact)
+    low, high = bounds
+    return (low, high) if low <= high else None
+
+
 def _choice_value(item: object) -> Fraction | float | None:
     if isinstance(item, bool):
         return None
@@ -92,8 +108,8 @@ def check_parameter(kind: str, settings: Mapping[str, object]) -> str | None:
                 return f'choice {item!r} is not a number or a fraction such as "3/4"'
         return None
     if kind == "rational":
-        if _number_range(value) is None:
-            return "`rational` must be [low, high]"
+        if _rational_range(value) is None:
+            return '`rational` must be [low, high] with numbers or fractions such as "1/5"'
         denominators = settings.get("denominators", [2, 3, 4, 5])
         if not isinstance(denominators, list) or not all(
             isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in denominators
@@ -182,8 +198,8 @@ def _int_values(bounds: tuple[int, int], exclude: tuple[object, ...], nonzero: b
 
 def _rational_key(
     settings: Mapping[str, object],
-) -> tuple[float, float, tuple[int, ...], tuple[str, ...], bool]:
-    low, high = _number_range(settings["rational"]) or (0.0, 0.0)
+) -> tuple[Fraction, Fraction, tuple[int, ...], tuple[str, ...], bool]:
+    low, high = _rational_range(settings["rational"]) or (Fraction(0), Fraction(0))
     denominators = settings.get("denominators", [2, 3, 4, 5])
     exclude = settings.get("exclude", [])
     return (
@@ -197,7 +213,7 @@ def _rational_key(
 
 @lru_cache(maxsize=256)
 def _rational_values(
-    key: tuple[float, float, tuple[int, ...], tuple[str, ...], bool],
+    key: tuple[Fraction, Fraction, tuple[int, ...], tuple[str, ...], bool],
 ) -> tuple[Fraction, ...]:
     low, high, denominators, exclude, integers = key
     banned = {_choice_value(e) for e in exclude}
