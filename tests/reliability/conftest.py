@@ -7,6 +7,7 @@ what it checks is what a client and an operator would see."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import json
@@ -192,19 +193,9 @@ class Service:
 
     def kill_hard(self) -> None:
         """SIGKILL the whole process group: no handler runs, nothing is acknowledged."""
-        if self.process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
 
 
 class Platform:
@@ -270,8 +261,9 @@ class Platform:
         return self.spawn("beat", command, "beat: Starting")
 
     def stop_all(self) -> None:
+        """Throwaway processes on a throwaway database: no graceful shutdown to wait for."""
         for service in reversed(self.services):
-            service.stop()
+            service.kill_hard()
 
     # HTTP ------------------------------------------------------------------------------------
     def call(
