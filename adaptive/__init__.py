@@ -35,8 +35,24 @@ Policy (``adaptive.policy``)
         Target success, review threshold, exploration share, interleaving, … (see its fields).
     ``unlocked_topics(learner_state, graph) -> list[str]``
 
-Command line: ``python -m adaptive simulate [--json]`` and
-``python -m adaptive evaluate --train F --test F [--json]`` (or ``--split-from F``).
+Diagnostic (``adaptive.diagnostic``)
+    ``start_diagnostic(graph, config=None, *, askable=None) -> dict``
+        A new adaptive diagnostic over the topic graph (JSON-safe state: graph, settings,
+        answers). Questions are asked only on ``askable`` topics (those with templates).
+    ``next_question(state) -> str | None``
+        The topic whose answer is expected to remove the most misclassification over all topics;
+        None once every P(mastered) is at least ``confidence`` on one side or at
+        ``max_questions``.
+    ``record_response(state, topic, correct) -> dict``
+        The state after one answer (the given state is not changed).
+    ``estimates(state) -> {topic: p}``
+        P(mastered) per topic; feed it to ``seed_estimates``.
+    ``DiagnosticConfig(...)``
+        Particles, seed, guess and slip of an easy template, confidence, maximum length, prior.
+
+Command line: ``python -m adaptive simulate [--json]``,
+``python -m adaptive evaluate --train F --test F [--json]`` (or ``--split-from F``) and
+``python -m adaptive diagnostic [--students 200] [--seed 0] [--json]``.
 The model choice and its measurements are in ``docs/adaptive.md``.
 """
 

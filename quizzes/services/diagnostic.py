@@ -142,7 +142,7 @@ def advance_diagnostic(*, session: DiagnosticSession, user: AbstractBaseUser) ->
         Submission.Status.GRADING,
     ):
         return locked
-    problem: Problem = locked.current_problem  # type: ignore[assignment]
+    problem: Problem = locked.current_problem
     correct = submission.status == Submission.Status.GRADED and bool(submission.correct)
     locked.state = engine.record_response(locked.state, problem.topic.slug, correct)
     questions: list[dict[str, Any]] = list(locked.questions)

@@ -121,3 +121,12 @@ def test_one_students_diagnostic_is_invisible_to_another(synced, client_a, clien
 )
 def test_anonymous_visitors_are_refused(synced, anonymous_client, method, url):
     assert getattr(anonymous_client, method)(url).status_code in (401, 403)
+
+
+def test_reading_the_next_question_costs_a_bounded_number_of_queries(
+    synced, client_a, django_assert_max_num_queries
+):
+    client_a.post("/api/v1/diagnostic/start")
+    client_a.get("/api/v1/diagnostic/next")
+    with django_assert_max_num_queries(9):
+        assert client_a.get("/api/v1/diagnostic/next").status_code == 200
