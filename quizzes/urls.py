@@ -26,4 +26,5 @@ urlpatterns = [
     path("problems/<int:problem_id>", views.problem, name="problem"),
     path("history", views.history, name="history"),
     path("", include("quizzes.quiz_urls")),
+    path("", include("quizzes.diagnostic_urls")),
 ]
