@@ -184,8 +184,6 @@ TOKEN_CACHE_SECONDS = envint("TOKEN_CACHE_SECONDS", 10)
 # Practice rules.
 MAX_ATTEMPTS_PER_PROBLEM = envint("MAX_ATTEMPTS_PER_PROBLEM", 5)
 MAX_ANSWER_LENGTH = envint("MAX_ANSWER_LENGTH", 2000)
-# A topic unlocks once every prerequisite reaches this mastery.
-UNLOCK_MASTERY = envfloat("UNLOCK_MASTERY", 0.6)
 # Problems served within this many minutes of the last one join the same practice session.
 SESSION_IDLE_MINUTES = envint("SESSION_IDLE_MINUTES", 30)
 

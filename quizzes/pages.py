@@ -66,12 +66,11 @@ def dashboard_areas(*, user: AbstractBaseUser) -> list[AreaSection]:
     """Topics grouped by area in graph order, with this user's mastery and lock state (the
     selector's unlock rule, so the dashboard and the next-problem policy agree)."""
     mapped = topic_map(user=user)
-    threshold = settings.UNLOCK_MASTERY
     cards: dict[str, list[TopicCard]] = {}
     for topic in mapped.topics:
         state = mapped.states.get(topic.pk)
         missing = tuple(
-            pre.title for pre in topic.prerequisites.all() if mapped.mastery(pre.pk) < threshold
+            pre.title for pre in topic.prerequisites.all() if not mapped.mastered(pre.pk)
         )
         cards.setdefault(topic.area, []).append(
             TopicCard(
@@ -228,7 +227,3 @@ def attempt_history(*, user: AbstractBaseUser, page_number: str | int | None) ->
         )
     page.object_list = rows
     return page
-
-
-def unlock_percent() -> int:
-    return round(settings.UNLOCK_MASTERY * 100)

@@ -81,20 +81,25 @@ class TopicMap:
         state = self.states.get(topic_id)
         return state.mastery if state is not None else 0.0
 
+    def mastered(self, topic_id: int) -> bool:
+        """The learner model's own verdict (kept in the row's state by every grading)."""
+        state = self.states.get(topic_id)
+        return bool(state is not None and state.state.get("mastered"))
+
 
 def topic_map(*, user: AbstractBaseUser) -> TopicMap:
-    """One query (the user's states) on top of the cached catalog."""
+    """One query (the user's states) on top of the cached catalog. A topic is unlocked when
+    every prerequisite is mastered, or when it is mastered itself (a student who tested out):
+    the rule the next-problem policy follows, so the dashboard never disagrees with it."""
     topics = catalog().topics
     states = {state.topic_id: state for state in LearnerTopicState.objects.filter(user_id=user.pk)}
-    threshold = settings.UNLOCK_MASTERY
-    unlocked = set()
+    mapped = TopicMap(topics=topics, states=states, unlocked=set())
     for topic in topics:
-        if all(
-            (states[p.pk].mastery if p.pk in states else 0.0) >= threshold
-            for p in topic.prerequisites.all()
+        if mapped.mastered(topic.pk) or all(
+            mapped.mastered(p.pk) for p in topic.prerequisites.all()
         ):
-            unlocked.add(topic.pk)
-    return TopicMap(topics=topics, states=states, unlocked=unlocked)
+            mapped.unlocked.add(topic.pk)
+    return mapped
 
 
 def topics_with_mastery(*, user: AbstractBaseUser) -> list[dict[str, Any]]:
@@ -130,9 +135,10 @@ def progress_of(*, user: AbstractBaseUser) -> dict[str, Any]:
 
 
 def attempts_of(*, user: AbstractBaseUser) -> QuerySet[Submission]:
-    """The user's submissions, newest first, with what a history row shows."""
+    """The user's practice submissions, newest first, with what a history row shows. Quiz
+    answers are left out: their scores appear only as the quiz's release policy allows."""
     return (
-        Submission.objects.filter(user_id=user.pk)
+        Submission.objects.filter(user_id=user.pk, problem__quiz_question__isnull=True)
         .select_related("problem__template", "problem__topic")
         .order_by("-created_at", "-pk")
     )

@@ -43,7 +43,6 @@ def signup(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "areas": pages.dashboard_areas(user=request.user),
-        "unlock_percent": pages.unlock_percent(),
         "nav": "dashboard",
     }
     return render(request, "quizzes/dashboard.html", context)

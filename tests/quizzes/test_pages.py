@@ -255,13 +255,30 @@ def test_the_dashboard_groups_topics_with_mastery_and_locks(
 def test_a_topic_unlocks_when_its_prerequisites_are_mastered(
     student, student_client: Client, topics: dict[str, Topic]
 ) -> None:
-    LearnerTopicState.objects.create(user=student, topic=topics["functions"], mastery=0.95)
+    LearnerTopicState.objects.create(
+        user=student, topic=topics["functions"], mastery=0.95, state={"mastered": True}
+    )
     cards = {
         card.slug: card
         for area in student_client.get(reverse("dashboard")).context["areas"]
         for card in area.topics
     }
     assert not cards["derivatives"].locked
+
+
+def test_high_mastery_without_the_models_mastered_verdict_keeps_dependents_locked(
+    student, student_client: Client, topics: dict[str, Topic]
+) -> None:
+    # The policy serves a topic only once its prerequisites are mastered; so does the dashboard.
+    LearnerTopicState.objects.create(
+        user=student, topic=topics["functions"], mastery=0.9, state={"mastered": False}
+    )
+    cards = {
+        card.slug: card
+        for area in student_client.get(reverse("dashboard")).context["areas"]
+        for card in area.topics
+    }
+    assert cards["derivatives"].locked
 
 
 # ---------- practice and problem pages ----------
@@ -431,7 +448,6 @@ def _contexts(student, problem: Problem) -> dict[str, dict]:
         "quizzes/signup.html": {"form": SignupForm()},
         "quizzes/dashboard.html": {
             "areas": pages.dashboard_areas(user=student),
-            "unlock_percent": pages.unlock_percent(),
         },
         "quizzes/problem.html": pages.problem_page(problem=problem),
         "quizzes/history.html": {"page_obj": pages.attempt_history(user=student, page_number=1)},
