@@ -155,6 +155,21 @@ class SolutionView(APIView):
         return Response(selectors.solution_of(access_problem(request.user, problem_id)))
 
 
+def answer_errors(errors: dict[str, Any]) -> dict[str, Any]:
+    """Field errors of a submission body. A part's text refused by the serializer (too long, a
+    NUL character) is reported per part, in the shape of unreadable answers, so the practice page
+    marks that part with the message."""
+    per_part = errors.get("answers")
+    if set(errors) == {"answers"} and isinstance(per_part, dict):
+        return {
+            "errors": {
+                str(part): {"message": str(messages[0]), "position": None}
+                for part, messages in per_part.items()
+            }
+        }
+    return dict(errors)
+
+
 class SubmitView(APIView):
     throttle_classes = [SubmitThrottle]
 
@@ -168,7 +183,10 @@ class SubmitView(APIView):
         },
     )
     def post(self, request: Request, problem_id: int) -> Response:
-        data = parsed(s.SubmitRequestSerializer, request)
+        serializer = s.SubmitRequestSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response(answer_errors(serializer.errors), status=status.HTTP_400_BAD_REQUEST)
+        data = dict(serializer.validated_data)
         key = request.headers.get("Idempotency-Key", "") or data.get("idempotency_key", "")
         if len(key) > 100:
             raise ApiValidationError({"idempotency_key": ["At most 100 characters."]})

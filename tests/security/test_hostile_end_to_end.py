@@ -234,3 +234,20 @@ def test_the_evaluator_spy_records_what_reaches_sympy(evaluator_calls):
     spied("x + 12345")
     with pytest.raises(AssertionError):
         assert_never_evaluated("x + 12345", evaluator_calls)
+
+
+@pytest.mark.parametrize("text", ["x\x00+1", "1+" * 15_000 + "1"], ids=["NUL", "over-long"])
+def test_text_the_serializer_refuses_is_reported_per_part_like_unreadable_answers(
+    student_a, problem, text
+):
+    """The practice page marks parts from `errors`: a NUL or an over-long answer must land there."""
+    keys = problem_part_keys(problem)
+    response = post_json(
+        client_for(student_a),
+        f"/api/v1/problems/{problem.pk}/submissions",
+        {"answers": dict.fromkeys(keys, text)},
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == set(keys)
+    assert all(error["message"] for error in errors.values())
