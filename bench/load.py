@@ -211,14 +211,14 @@ def admin_execute(sql: str) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(sql)  # type: ignore[arg-type]
+        connection.execute(sql)
 
 
 def query(sql: str, *params: Any) -> list[tuple[Any, ...]]:
     import psycopg
 
     with psycopg.connect(database_url(), autocommit=True) as connection:
-        return list(connection.execute(sql, params).fetchall())  # type: ignore[arg-type]
+        return list(connection.execute(sql, params).fetchall())
 
 
 def wait_for(predicate: Any, what: str, seconds: float) -> None:

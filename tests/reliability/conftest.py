@@ -132,7 +132,7 @@ class PostgresCluster:
 
     def execute(self, sql: str, database: str = "postgres") -> None:
         with psycopg.connect(self.url(database), autocommit=True) as connection:
-            connection.execute(sql)  # type: ignore[arg-type]
+            connection.execute(sql)
 
 
 @dataclass
@@ -185,7 +185,7 @@ class Service:
 
     def pool_children(self) -> list[int]:
         """Direct children of the main process (a prefork worker's pool processes)."""
-        found = []
+        found: list[int] = []
         for task in Path(f"/proc/{self.process.pid}/task").glob("*"):
             children = (task / "children").read_text().split()
             found.extend(int(pid) for pid in children)
@@ -349,7 +349,7 @@ class Platform:
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """A fresh connection per query, so that a restarted PostgreSQL never breaks a check."""
         with psycopg.connect(self.cluster.url(self.database), autocommit=True) as connection:
-            return list(connection.execute(sql, params or None).fetchall())  # type: ignore[arg-type]
+            return list(connection.execute(sql, params or None).fetchall())
 
     def row(self, sql: str, *params: Any) -> tuple[Any, ...]:
         (found,) = self.rows(sql, *params)
