@@ -12,7 +12,7 @@ from adaptive.diagnostic import (
     record_response,
     start_diagnostic,
 )
-from content.topics import TopicGraph, parse_topic_graph
+from content.topics import TopicGraph, load_topic_graph, parse_topic_graph
 
 CHAIN = """
 [[topics]]
@@ -154,3 +154,21 @@ def test_it_asks_only_about_askable_topics(chain: TopicGraph) -> None:
         state = record_response(state, topic, True)
     assert asked <= {"basic", "apart"}
     assert set(estimates(state)) == {"basic", "middle", "advanced", "apart"}
+
+
+BASICS = {"vectors", "dot-product", "norms", "matrix-multiplication", "limits", "derivatives"}
+
+
+@pytest.mark.parametrize(
+    "knows", [set(), BASICS | {"discrete-distributions"}, None], ids=["nothing", "basics", "all"]
+)
+def test_on_the_bank_graph_a_consistent_student_is_classified_right_in_a_few_questions(
+    knows: set[str] | None,
+) -> None:
+    graph = load_topic_graph()
+    known = set(graph.slugs) if knows is None else knows
+    state = start_diagnostic(graph)
+    while (topic := next_question(state)) is not None:
+        state = record_response(state, topic, topic in known)
+    assert questions_asked(state) <= 14
+    assert {slug for slug, p in estimates(state).items() if p >= 0.5} == known
