@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -65,7 +66,9 @@ def _askable_slugs() -> set[str]:
 @transaction.atomic
 def start_diagnostic_session(*, user: AbstractBaseUser) -> DiagnosticSession:
     """The student's active diagnostic, or a new one with its first question."""
-    active = DiagnosticSession.objects.select_for_update().filter(
+    # Locking the user's row makes two starts at once (two tabs) share one diagnostic.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    active = DiagnosticSession.objects.filter(
         user_id=user.pk, status=DiagnosticSession.Status.ACTIVE
     )
     session = active.first()
