@@ -138,6 +138,11 @@ EXPECTED: dict[str, list[tuple[str, Body, tuple[int, int, int, int, int]]]] = {
     "api/v1/diagnostic/result": [("get", None, (401, 404, 404, 404, 404))],
     "api/v1/diagnostic/map": [("get", None, (401, 404, 404, 404, 404))],
     "api/v1/diagnostic/skip": [("post", None, (401, 200, 200, 200, 200))],
+    "diagnostic": [("get", None, (302, 200, 200, 200, 200))],
+    "diagnostic/start": [("post", None, (302, 302, 302, 302, 302))],
+    "diagnostic/skip": [("post", None, (302, 302, 302, 302, 302))],
+    "diagnostic/answer": [("post", None, (302, 302, 302, 302, 302))],
+    "diagnostic/result": [("get", None, (302, 302, 302, 302, 302))],
 }
 
 # Pages an anonymous caller may see; every other anonymous redirect must go to the login page.
