@@ -225,7 +225,8 @@ else:
 RATE_LIMITS = {
     # per signed-in user
     "submit": envstr("SUBMIT_THROTTLE", "30/minute"),
-    "preview": envstr("PREVIEW_THROTTLE", "120/minute"),
+    # the practice page previews as the student types (250 ms after the last key)
+    "preview": envstr("PREVIEW_THROTTLE", "180/minute"),
     # per client address, and per user name tried
     "login": envstr("LOGIN_THROTTLE", "30/minute"),
     "login-name": envstr("LOGIN_NAME_THROTTLE", "10/minute"),
