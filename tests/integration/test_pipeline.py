@@ -23,7 +23,7 @@ from quizzes.services.variants import variant_from_snapshot
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ROOT = Path(settings.BASE_DIR)
