@@ -236,6 +236,12 @@ RATE_LIMITS = {
 LOGIN_PAGE_FAILURES = envint("LOGIN_PAGE_FAILURES", 10)
 LOGIN_PAGE_WINDOW_SECONDS = envint("LOGIN_PAGE_WINDOW_SECONDS", 300)
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "quizzes.api.throttles.explain_throttling"
+# One name per choice set in the schema, so `check --deploy` stays clean.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "ReleaseEnum": ["immediately", "after_submission", "after_close"],
+    "QuestionStatusEnum": ["unanswered", "grading", "graded", "invalid", "failed"],
+    "AttemptStatusEnum": ["in_progress", "submitted"],
+}
 
 # Timed quizzes: quiz questions are reachable only through the quiz endpoints (release policy);
 # the periodic sweep submits attempts whose time ran out this often.
