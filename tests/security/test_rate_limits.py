@@ -4,7 +4,11 @@ message a person can act on; other users are not affected."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,3 +124,43 @@ def test_successful_browser_logins_are_not_counted(student_a):
     for _ in range(LIMIT + 2):
         client = Client()
         assert browser_login(client, student_a.username, PASSWORD, "10.0.0.1").status_code == 302
+
+
+CACHE_PROBE = """
+import django
+django.setup()
+from django.conf import settings
+from django.core.cache import cache
+print(settings.CACHES["default"]["BACKEND"])
+if settings.REDIS_URL:
+    cache.set("gradient-security-probe", 7, timeout=30)
+    print(cache.get("gradient-security-probe"))
+"""
+
+
+def cache_backend_with(redis_url: str) -> list[str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "REDIS_URL": redis_url}
+    result = subprocess.run(
+        [sys.executable, "-c", CACHE_PROBE],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.split()
+
+
+def test_the_counts_are_per_process_without_redis():
+    assert cache_backend_with("") == ["django.core.cache.backends.locmem.LocMemCache"]
+
+
+def test_the_counts_are_shared_through_redis_when_it_is_configured():
+    url = os.environ.get("TEST_REDIS_URL", "")
+    if not url:
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/15)")
+        pytest.skip("TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/15)")
+    assert cache_backend_with(url) == ["django.core.cache.backends.redis.RedisCache", "7"]
