@@ -239,3 +239,17 @@ def test_a_submitted_quiz_shows_no_solution_before_the_quiz_closes(
     staff = client_for(quiz_attempt.quiz.created_by)
     shown = staff.get(f"/api/v1/quizzes/attempts/{quiz_attempt.pk}")
     assert "solution" in set(keys_in(shown.json()))
+
+
+def test_a_diagnostic_question_shows_no_secrets(synced, student_a, alice):
+    started = alice.post("/api/v1/diagnostic/start")
+    assert started.status_code == 201
+    question = started.json()["question"]
+    assert question is not None, "the synced slice offers a diagnostic question"
+    asked = Problem.objects.get(pk=question["id"])
+    for where, response in [
+        ("diagnostic start", started),
+        ("diagnostic next", alice.get("/api/v1/diagnostic/next")),
+        ("diagnostic page", alice.get("/diagnostic")),
+    ]:
+        assert_no_secret(response, asked, where)
