@@ -85,6 +85,10 @@ def post_json(client: Any, url: str, payload: dict[str, Any], **headers: Any) ->
     return client.post(url, json.dumps(payload), content_type="application/json", **headers)
 
 
+def put_json(client: Any, url: str, payload: dict[str, Any]) -> Any:
+    return client.put(url, json.dumps(payload), content_type="application/json")
+
+
 def timed(request: Callable[[], Any]) -> tuple[Any, float]:
     started = time.monotonic()
     response = request()
@@ -251,3 +255,54 @@ def test_text_the_serializer_refuses_is_reported_per_part_like_unreadable_answer
     errors = response.json()["errors"]
     assert set(errors) == set(keys)
     assert all(error["message"] for error in errors.values())
+
+
+# The quiz saves answers as typed and parses them only when graded, after submission: these
+# reach the worker, which must finish each one with a message.
+QUIZ_CASES = [
+    "dunder import",
+    "class escape",
+    "NUL byte",
+    "power tower",
+    "factorial call",
+    "deep parentheses within length",
+    "power chain",
+    "many tokens",
+    "division by zero",
+]
+
+
+@pytest.mark.parametrize("label", QUIZ_CASES)
+def test_a_hostile_quiz_answer_is_graded_to_a_message_after_submission(
+    synced, instructor, student_a, evaluator_calls, django_capture_on_commit_callbacks, label
+):
+    from tests.security.conftest import open_quiz_attempt
+
+    text = dict(HOSTILE_CASES)[label]
+    attempt = open_quiz_attempt(instructor, student_a)[1]
+    question = attempt.questions.select_related("problem").first()
+    client = client_for(student_a)
+    saved, seconds = timed(
+        lambda: put_json(
+            client,
+            f"/api/v1/quizzes/attempts/{attempt.pk}/questions/{question.position}/answers",
+            {"answers": dict.fromkeys(problem_part_keys(question.problem), text), "sequence": 1},
+        )
+    )
+    assert seconds < REQUEST_SECONDS
+    assert saved.status_code in (200, 400), saved.content[:200]
+    if saved.status_code == 400:
+        assert message_of(saved.json())
+        return
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted, seconds = timed(
+            lambda: client.post(f"/api/v1/quizzes/attempts/{attempt.pk}/submit")
+        )
+    assert submitted.status_code == 200
+    assert seconds < REQUEST_SECONDS, f"grading {label} took {seconds:.1f} s"
+    submission = Submission.objects.get(problem_id=question.problem_id)
+    assert submission.status in FINISHED | {"invalid"}, submission.status
+    assert submission.message or submission.verdicts.exclude(message="").exists()
+    view = client.get(f"/api/v1/quizzes/attempts/{attempt.pk}")
+    assert view.status_code == 200
+    assert_never_evaluated(text, evaluator_calls)
