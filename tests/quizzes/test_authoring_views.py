@@ -254,19 +254,25 @@ def test_publishing_a_broken_source_through_the_api_answers_400_with_lines(
     assert TemplateVersion.objects.filter(template=authored).count() == 1
 
 
-def authoring_template_contexts(instructor: Any) -> dict[str, dict[str, Any]]:
-    """A context for each instructor-page template (for the render-everything test)."""
+def authoring_template_contexts(instructor: Any, student: Any) -> dict[str, dict[str, Any]]:
+    """A context for each instructor-page template (for the render-everything test); the
+    instructor's assignment is set for `student`, whose dashboard lists it."""
     from quizzes.authoring_forms import AssignmentForm
     from quizzes.authoring_views import index_context
     from quizzes.models import Topic
     from quizzes.services.assignments import AssignmentSpec, create_assignment
+    from quizzes.templatetags.authoring_tags import student_assignments
 
     Topic.objects.get_or_create(slug="first-steps", defaults={"title": "First", "area": "calculus"})
     template = authoring.create_template(source=starter("render-me"))
     assignment = create_assignment(
         created_by=instructor,
         spec=AssignmentSpec(
-            title="Week 1", topics=[template.topic], templates=[], students=[], problem_count=2
+            title="Week 1",
+            topics=[template.topic],
+            templates=[],
+            students=[student.pk],
+            problem_count=2,
         ),
     )
     version = template.current_version
@@ -285,5 +291,5 @@ def authoring_template_contexts(instructor: Any) -> dict[str, dict[str, Any]]:
         "quizzes/authoring/assignments.html": {"assignments": [assignment]},
         "quizzes/authoring/assignment_form.html": {"form": AssignmentForm(), "assignment": None},
         "quizzes/authoring/assignment_completion.html": {"assignment": assignment, "rows": []},
-        "quizzes/authoring/_student_assignments.html": {"assignments": []},
+        "quizzes/authoring/_student_assignments.html": student_assignments(student),
     }

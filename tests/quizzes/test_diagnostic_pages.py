@@ -90,3 +90,59 @@ def test_the_result_page_waits_for_a_finished_diagnostic(synced, browser_a):
 def test_anonymous_visitors_are_sent_to_log_in(synced, method, url):
     response = getattr(Client(), method)(url)
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def diagnostic_template_contexts(student, run_on_commit) -> dict[str, dict]:
+    """A context for each diagnostic template, built as the diagnostic views build it (for the
+    test that renders every template). The synced bank slice must be in the database and
+    `student` must not have started a diagnostic; `run_on_commit` is pytest-django's
+    django_capture_on_commit_callbacks (grading runs once an answer commits).
+
+    The student is offered the diagnostic, starts it (its first question), then answers until
+    it finishes, right only on first-steps (the result)."""
+    from quizzes import pages
+    from quizzes.services.diagnostic import (
+        advance_diagnostic,
+        current_verdict,
+        start_diagnostic_session,
+        topic_graph,
+    )
+    from quizzes.services.submissions import submit_answers
+    from quizzes.templatetags.diagnostic_tags import diagnostic_offer
+    from quizzes.topic_map import topic_map_svg
+
+    offer = diagnostic_offer(student, pages.dashboard_areas(user=student))
+    session = start_diagnostic_session(user=student)
+    question = {
+        **pages.problem_page(problem=session.current_problem),
+        "asked": len(session.questions),
+        "grading": current_verdict(session=session) is not None,
+        "nav": "diagnostic",
+    }
+    for _ in range(30):
+        problem = session.current_problem
+        knows = problem.topic.slug == "first-steps"
+        answers = right_answers(problem) if knows else wrong_answers(problem)
+        with run_on_commit(execute=True):
+            submit_answers(user=student, problem=problem, answers=answers)
+        session = advance_diagnostic(session=session, user=student)
+        if session.status == DiagnosticSession.Status.FINISHED:
+            break
+    else:
+        raise AssertionError("the diagnostic never finished")
+    graph = topic_graph()
+    topics = [
+        {"slug": t.slug, "title": t.title, "percent": round(100 * session.estimates.get(t.slug, 0))}
+        for t in graph
+    ]
+    return {
+        "quizzes/diagnostic/_offer.html": offer,
+        "quizzes/diagnostic/offer.html": {"nav": "diagnostic"},
+        "quizzes/diagnostic/question.html": question,
+        "quizzes/diagnostic/result.html": {
+            "svg": topic_map_svg(graph, session.estimates),
+            "topics": topics,
+            "asked": len(session.questions),
+            "nav": "diagnostic",
+        },
+    }

@@ -24,8 +24,10 @@ from quizzes.models import (
 )
 from quizzes.services.accounts import register_student
 from quizzes.services.practice import create_problem
-from tests.conftest import UserFactory
+from tests.quizzes.test_analytics_pages import analytics_template_contexts
 from tests.quizzes.test_authoring_views import authoring_template_contexts
+from tests.quizzes.test_diagnostic_pages import diagnostic_template_contexts
+from tests.quizzes.test_quiz_pages import quiz_template_contexts
 
 pytestmark = pytest.mark.django_db
 
@@ -434,7 +436,9 @@ def test_the_login_form_rejects_a_post_without_its_token(student) -> None:
     assert response.status_code == 403
 
 
-def _contexts(student, problem: Problem) -> dict[str, dict]:
+def _contexts(
+    student, problem: Problem, *, newcomer, instructor, quiz, run_on_commit
+) -> dict[str, dict]:
     from django.contrib.auth.forms import AuthenticationForm
 
     from quizzes.forms import SignupForm
@@ -453,12 +457,34 @@ def _contexts(student, problem: Problem) -> dict[str, dict]:
         "quizzes/history.html": {"page_obj": pages.attempt_history(user=student, page_number=1)},
         "404.html": {},
         "500.html": {},
-        **authoring_template_contexts(UserFactory(username="ines", role="instructors")),
+        **authoring_template_contexts(instructor, student),
+        **quiz_template_contexts(student=student, quiz=quiz, run_on_commit=run_on_commit),
+        **diagnostic_template_contexts(newcomer, run_on_commit),
+        **analytics_template_contexts(instructor),
     }
 
 
-def test_every_template_renders(student, problem: Problem) -> None:
-    contexts = _contexts(student, problem)
+def test_every_template_renders(
+    student,
+    problem: Problem,
+    student_a,
+    instructor,
+    make_quiz,
+    django_capture_on_commit_callbacks,
+) -> None:
+    quiz = make_quiz(
+        attempts_allowed=2,
+        feedback_release="after_submission",
+        solution_release="after_submission",
+    )
+    contexts = _contexts(
+        student,
+        problem,
+        newcomer=student_a,
+        instructor=instructor,
+        quiz=quiz,
+        run_on_commit=django_capture_on_commit_callbacks,
+    )
     on_disk = {str(path.relative_to(TEMPLATES_DIR)) for path in TEMPLATES_DIR.rglob("*.html")}
     assert on_disk == set(contexts), "give every template a context here"
     request = RequestFactory().get("/")

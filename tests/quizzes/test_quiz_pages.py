@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from quizzes.models import Quiz, QuizAttempt
 from quizzes.services.quizzes import autosave_answers, start_attempt, submit_attempt
-from tests.conftest import right_answers
+from tests.conftest import right_answers, wrong_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +171,62 @@ def test_the_quiz_list_links_to_the_latest_results(browser_a, student_a, make_qu
     second = start_attempt(user=student_a, quiz=quiz)
     submit_attempt(attempt=second)
     assert f"/quizzes/attempts/{second.pk}" in browser_a.get("/quizzes").content.decode()
+
+
+def quiz_template_contexts(*, student, quiz, run_on_commit) -> dict[str, dict]:
+    """A context for each quiz template, built as the quiz views build it (for the test that
+    renders every template). `quiz` is open, allows two attempts and releases scores and
+    solutions after submission; `student` has no attempt at it yet. `run_on_commit` is
+    pytest-django's django_capture_on_commit_callbacks (grading runs once a submit commits).
+
+    The student submits a first attempt (question 1 right, the others wrong) and leaves a
+    second one in progress with an answer saved: the results page shows verdicts and solutions,
+    the taking page a saved answer, the instructor's quiz page both attempts."""
+    from datetime import datetime
+
+    from quizzes import quiz_selectors
+    from quizzes.quiz_forms import QuizForm
+    from quizzes.quiz_pages import take_page
+    from quizzes.services.quizzes import expire_overdue_attempts, record_attempt_score
+
+    submitted = start_attempt(user=student, quiz=quiz)
+    for question in submitted.questions.select_related("attempt", "problem"):
+        answers = right_answers if question.position == 1 else wrong_answers
+        autosave_answers(question=question, answers=answers(question.problem), sequence=1)
+    with run_on_commit(execute=True):
+        submit_attempt(attempt=submitted)
+    record_attempt_score(attempt=submitted)
+    in_progress = start_attempt(user=student, quiz=quiz)
+    question = in_progress.questions.select_related("attempt", "problem").get(position=1)
+    autosave_answers(question=question, answers=wrong_answers(question.problem), sequence=1)
+
+    rows = [
+        row
+        | {
+            "closes": datetime.fromisoformat(row["closes_at"]),
+            "minutes": round(row["time_limit_seconds"] / 60),
+        }
+        for row in quiz_selectors.quizzes_for(user=student, for_staff=False)
+    ]
+    expire_overdue_attempts(quiz=quiz)
+    return {
+        "quizzes/quiz/list.html": {"quizzes": rows, "staff": False, "nav": "quizzes"},
+        "quizzes/quiz/form.html": {
+            "form": QuizForm(),
+            "topics": quiz_selectors.pool_choices(),
+            "nav": "quizzes",
+        },
+        "quizzes/quiz/detail.html": {
+            "quiz": quiz_selectors.quiz_detail(quiz, for_staff=True),
+            "quiz_row": quiz,
+            "staff": True,
+            "nav": "quizzes",
+            "attempts": quiz_selectors.attempts_of_quiz(quiz),
+            "templates": quiz_selectors.templates_in_quiz(quiz),
+        },
+        "quizzes/quiz/take.html": take_page(attempt=in_progress) | {"nav": "quizzes"},
+        "quizzes/quiz/results.html": {
+            "attempt": quiz_selectors.attempt_view(submitted, for_staff=False),
+            "nav": "quizzes",
+        },
+    }
