@@ -236,6 +236,10 @@ RATE_LIMITS = {
 LOGIN_PAGE_FAILURES = envint("LOGIN_PAGE_FAILURES", 10)
 LOGIN_PAGE_WINDOW_SECONDS = envint("LOGIN_PAGE_WINDOW_SECONDS", 300)
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "quizzes.api.throttles.explain_throttling"
+# Behind N reverse proxies, the client address is read from X-Forwarded-For (the N-th from the
+# right); unset, the limits use REMOTE_ADDR and ignore a header any client can forge.
+if os.environ.get("NUM_PROXIES"):
+    REST_FRAMEWORK["NUM_PROXIES"] = envint("NUM_PROXIES", 0)
 # One name per choice set in the schema, so `check --deploy` stays clean.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "ReleaseEnum": ["immediately", "after_submission", "after_close"],

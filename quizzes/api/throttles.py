@@ -13,6 +13,7 @@ from django.conf import settings
 from rest_framework.exceptions import ErrorDetail, Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
@@ -26,6 +27,13 @@ class SettingsRateThrottle(SimpleRateThrottle):
     def identity(self, request: Request) -> str:
         raise NotImplementedError
 
+    def client_address(self, request: Request) -> str:
+        """REMOTE_ADDR, unless NUM_PROXIES says how many proxies to trust: DRF would otherwise
+        take the client's own X-Forwarded-For, which a client rotates to escape the limit."""
+        if api_settings.NUM_PROXIES is None:
+            return str(request.META.get("REMOTE_ADDR", ""))
+        return str(self.get_ident(request))
+
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.identity(request)}
 
@@ -36,12 +44,12 @@ class PerUserThrottle(SettingsRateThrottle):
     def identity(self, request: Request) -> str:
         if request.user and request.user.is_authenticated:
             return f"user-{request.user.pk}"
-        return f"addr-{self.get_ident(request)}"
+        return f"addr-{self.client_address(request)}"
 
 
 class PerAddressThrottle(SettingsRateThrottle):
     def identity(self, request: Request) -> str:
-        return f"addr-{self.get_ident(request)}"
+        return f"addr-{self.client_address(request)}"
 
 
 class SubmitThrottle(PerUserThrottle):

@@ -164,3 +164,17 @@ def test_the_counts_are_shared_through_redis_when_it_is_configured():
             pytest.fail("TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/15)")
         pytest.skip("TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/15)")
     assert cache_backend_with(url) == ["django.core.cache.backends.redis.RedisCache", "7"]
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_address_limit(db):
+    client = client_for(None)
+    for number in range(LIMIT):
+        body = {"username": f"guess{number}", "password": "not-it"}
+        response = client.post(
+            "/api/v1/auth/token", body, format="json", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}"
+        )
+        assert response.status_code == 401
+    body = {"username": "guess-last", "password": "not-it"}
+    assert_throttled(
+        client.post("/api/v1/auth/token", body, format="json", HTTP_X_FORWARDED_FOR="198.51.100.99")
+    )
