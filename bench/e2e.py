@@ -15,6 +15,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import random
 import secrets
 import signal
 import statistics
@@ -33,6 +34,8 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://root@127.0.0.1:5
 PG_BENCH_DB = "gradient_bench"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 WAIT_SECONDS = 10
+# Seconds a student spends reading the next problem, drawn per problem (0, 0: back to back).
+THINK_SECONDS = (0.0, 0.0)
 
 
 @dataclass
@@ -197,6 +200,8 @@ def student_loop(port: int, staff_token: str, stop_at: float, samples: Samples, 
                 break
         samples.add("graded_ms", (time.perf_counter() - started) * 1000)
         samples.count(submission["status"])
+        if THINK_SECONDS[1] > 0:
+            time.sleep(random.uniform(*THINK_SECONDS))
 
 
 def run_group(port: int, staff_token: str, stop_at: float, indices: list[int], out: Any) -> None:
@@ -257,7 +262,15 @@ def percentile(values: list[float], q: float) -> float:
 
 def report(samples: Samples, seconds: float, students: int) -> None:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"\n{students} students, {seconds:.0f} s measured; load average at the end: {load}\n")
+    think = (
+        "back to back"
+        if THINK_SECONDS[1] <= 0
+        else f"reading {THINK_SECONDS[0]:g}-{THINK_SECONDS[1]:g} s"
+    )
+    print(
+        f"\n{students} students ({think}), {seconds:.0f} s measured; "
+        f"load average at the end: {load}\n"
+    )
     print(f"{'metric':<26}{'n':>7}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for label, values in (
         ("no-op GET /health", samples.noop_ms),
@@ -287,7 +300,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(0.0, 0.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a student reads each problem before the next request (default: none)",
+    )
     args = parser.parse_args()
+    global THINK_SECONDS
+    THINK_SECONDS = (min(args.think), max(args.think))
 
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.settings",
