@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 View = Callable[..., HttpResponse]
+log = logging.getLogger(__name__)
 
 
 def failure_keys(request: HttpRequest) -> tuple[str, str]:
@@ -43,7 +45,11 @@ def limit_failed_logins(view: View) -> View:
         if request.method != "POST":
             return view(request, *args, **kwargs)
         keys = failure_keys(request)
-        counts = cache.get_many(keys)
+        try:
+            counts = cache.get_many(keys)
+        except Exception as exc:  # the cache is down: let people log in rather than lock them out
+            log.warning("failed-login counts not applied: the cache is unreachable (%s)", exc)
+            return view(request, *args, **kwargs)
         if any(count >= settings.LOGIN_PAGE_FAILURES for count in counts.values()):
             minutes = max(1, settings.LOGIN_PAGE_WINDOW_SECONDS // 60)
             message = (
@@ -62,8 +68,11 @@ def limit_failed_logins(view: View) -> View:
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
-            for key in keys:
-                count_failure(key)
+            try:
+                for key in keys:
+                    count_failure(key)
+            except Exception as exc:
+                log.warning("failed login not counted: the cache is unreachable (%s)", exc)
         return response
 
     return wrapped

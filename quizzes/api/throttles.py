@@ -5,6 +5,7 @@ address and per user name on logins, per client address on registrations. Rates 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
+
+log = logging.getLogger(__name__)
 
 
 class SettingsRateThrottle(SimpleRateThrottle):
@@ -36,6 +39,18 @@ class SettingsRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.identity(request)}
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        # The counts live in the cache (Redis in a deployment). If it cannot be reached the
+        # request goes through: refusing it would turn a Redis outage into lost submissions,
+        # while the limits only matter again once the counts can be kept.
+        try:
+            return bool(super().allow_request(request, view))
+        except Exception as exc:
+            log.warning(
+                "request limit %s not applied: the cache is unreachable (%s)", self.scope, exc
+            )
+            return True
 
 
 class PerUserThrottle(SettingsRateThrottle):
