@@ -5,7 +5,6 @@ Playwright; screenshots go to artifacts/screenshots/."""
 from __future__ import annotations
 
 import csv
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,10 +15,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from grading.sandbox import get_pool
 from quizzes.models import LearnerTopicState, Problem, ProblemTemplate, TemplateVersion, Topic
 from quizzes.services.practice import create_problem
-from tests.browser.test_student_flow import CHROMIUM, CHROMIUM_ARGS, LINEAR_TERM, shot
+from tests.browser.chromium import launched_chromium
+from tests.browser.test_student_flow import LINEAR_TERM, shot
 from tests.conftest import PASSWORD, UserFactory
 from tests.quizzes.analytics_class import answered
 
@@ -104,21 +103,8 @@ def seeded_class(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 @pytest.fixture
 def browser(live_server: object, seeded_class: dict[str, Any]) -> Iterator[Any]:
-    """Started after the server and the data, stopped before them."""
-    if not CHROMIUM.exists():
-        reason = f"no chromium at {CHROMIUM}; install it with `apt-get install -y chromium`"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+    with launched_chromium() as launched:
         yield launched
-        get_pool().close()
-        launched.close()
 
 
 def test_an_admin_reviews_the_class_and_downloads_a_csv(

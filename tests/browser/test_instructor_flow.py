@@ -4,33 +4,20 @@ the diff. Drives Debian's chromium through Playwright (set-up as in test_student
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from grading.sandbox import get_pool
 from quizzes.models import ProblemTemplate, TemplateVersion, Topic
 from quizzes.services import authoring
 from quizzes.services.practice import create_problem
+from tests.browser.chromium import SCREENSHOTS, launched_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PASSWORD = "correct-horse-battery-staple"
 WAIT_MS = 20_000
 
@@ -49,22 +36,8 @@ def authored(monkeypatch: pytest.MonkeyPatch) -> ProblemTemplate:
 
 @pytest.fixture
 def browser(live_server: object, authored: ProblemTemplate) -> Iterator[object]:
-    """Started after the server and the data, stopped before them."""
-    if not CHROMIUM.exists():
-        reason = f"no chromium at {CHROMIUM}; install it with `apt-get install -y chromium`"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+    with launched_chromium() as launched:
         yield launched
-        # Grading children are forked from this process and hold copies of Playwright's pipes.
-        get_pool().close()
-        launched.close()
 
 
 def shot(page: object, name: str) -> None:

@@ -3,27 +3,22 @@ finds every answer and submits; another lets the time run out and finds the atte
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from grading.sandbox import get_pool
 from quizzes.models import ProblemTemplate, QuizAttempt, QuizQuestion, TemplateVersion, Topic
+from tests.browser.chromium import SCREENSHOTS, launched_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 PASSWORD = "correct-horse-battery-staple"
 WAIT_MS = 15_000
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 POWER_RULE = """
 id = "browser-quiz-power"
@@ -71,20 +66,8 @@ def quiz_bank(monkeypatch: pytest.MonkeyPatch) -> ProblemTemplate:
 
 @pytest.fixture
 def browser(live_server: object, quiz_bank: ProblemTemplate) -> Iterator[object]:
-    if not CHROMIUM.exists():
-        reason = f"no chromium at {CHROMIUM}; install it with `apt-get install -y chromium`"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+    with launched_chromium() as launched:
         yield launched
-        get_pool().close()
-        launched.close()
 
 
 def shot(page: object, name: str) -> None:

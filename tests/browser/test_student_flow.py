@@ -3,30 +3,17 @@ get feedback without a reload. Drives Debian's chromium through Playwright."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
 
-from grading.sandbox import get_pool
 from quizzes.models import Problem, ProblemTemplate, TemplateVersion, Topic
+from tests.browser.chromium import SCREENSHOTS, launched_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PASSWORD = "correct-horse-battery-staple"
 WAIT_MS = 15_000
 
@@ -60,24 +47,8 @@ feedback = "The exponent 2 comes down as a factor: the derivative of $x^2$ is $2
 
 @pytest.fixture
 def browser(live_server: object, derivatives_template: ProblemTemplate) -> Iterator[object]:
-    """Started after the server and the data, stopped before them: the database is set up and
-    flushed while no Playwright event loop runs in this thread."""
-    if not CHROMIUM.exists():
-        reason = f"no chromium at {CHROMIUM}; install it with `apt-get install -y chromium`"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+    with launched_chromium() as launched:
         yield launched
-        # Grading children are forked from this process and so hold copies of the pipes to
-        # Playwright's driver; stop them first or the driver never sees its input close.
-        get_pool().close()
-        launched.close()
 
 
 @pytest.fixture

@@ -4,23 +4,20 @@ meant to run as script — executes in the page."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 
 from quizzes.models import Problem, ProblemTemplate, TemplateVersion, Topic
+from tests.browser.chromium import launched_chromium
 from tests.conftest import PASSWORD, UserFactory
 from tests.grading.hostile_corpus import HOSTILE_CASES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 WAIT_MS = 15_000
 
 TEMPLATE = """
@@ -90,23 +87,8 @@ def hostile_template(monkeypatch: pytest.MonkeyPatch) -> ProblemTemplate:
 
 @pytest.fixture
 def browser(live_server: Any, hostile_template: ProblemTemplate) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"no chromium at {CHROMIUM}; install it with `apt-get install -y chromium`"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    from grading.sandbox import get_pool
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+    with launched_chromium() as launched:
         yield launched
-        # Forked grading children hold copies of the driver's pipes: stop them first.
-        get_pool().close()
-        launched.close()
 
 
 def test_hostile_answers_typed_in_the_page_are_refused_and_never_run(browser, live_server):
