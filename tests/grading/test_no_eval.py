@@ -16,6 +16,8 @@ ALLOWED: dict[str, str] = {
     "tests/grading/hostile_corpus.py": "hostile inputs spelled as strings; the parser refuses them",
     "tests/grading/test_checkers_api.py": "an injection attempt spelled as answer text; the test "
     "asserts grading refuses it without side effects",
+    "tests/security/test_template_authoring.py": "hostile template expressions spelled as "
+    "strings; the test asserts the template checker refuses them",
     "bench/grading.py": "the naive sympy baseline the grading benchmark compares against, run on "
     "the benchmark's own fixed corpus",
 }
