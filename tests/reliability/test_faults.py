@@ -41,6 +41,17 @@ def student_sees(platform: Platform, token: str, submission_id: int) -> dict[str
     return dict(body)
 
 
+def blocked_on_the_problem_row(platform: Platform) -> list[int]:
+    """Database backends of gradings waiting to store a verdict on a locked problem row."""
+    return [
+        pid
+        for (pid,) in platform.rows(
+            """SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+               AND query LIKE 'UPDATE "quizzes_problem"%'"""
+        )
+    ]
+
+
 def test_a_worker_killed_mid_grading_leaves_every_submission_graded_exactly_once(
     platform: Platform,
 ) -> None:
@@ -53,14 +64,25 @@ def test_a_worker_killed_mid_grading_leaves_every_submission_graded_exactly_once
         assert status == 202, body
         ids.append(int(body["id"]))
 
-    worker = platform.start_worker()
-    in_flight = wait_until(
-        lambda: [sid for sid, status in platform.statuses(ids).items() if status == "grading"],
-        timeout=60,
-        what="a submission in grading",
-        interval=0.005,
-    )
-    worker.kill_hard()
+    # Grading takes milliseconds on a quiet machine, too short to catch by watching. Holding a
+    # lock on the problem row stops each grading where it stores its verdict, after its claim;
+    # the worker is killed there.
+    with psycopg.connect(platform.cluster.url(platform.database)) as lock:
+        lock.execute("SELECT 1 FROM quizzes_problem WHERE id = %s FOR UPDATE", (problem["id"],))
+        worker = platform.start_worker()
+        wait_until(
+            lambda: blocked_on_the_problem_row(platform),
+            timeout=60,
+            what="a grading to reach its verdict",
+            interval=0.02,
+        )
+        in_flight = [sid for sid, status in platform.statuses(ids).items() if status == "grading"]
+        assert in_flight
+        worker.kill_hard()
+        # The dead processes' backends would wait on the lock until PostgreSQL noticed.
+        for pid in blocked_on_the_problem_row(platform):
+            platform.rows("SELECT pg_terminate_backend(%s)", pid)
+        lock.rollback()
     assert platform.statuses(in_flight)[in_flight[0]] == "grading"
 
     platform.start_worker()
