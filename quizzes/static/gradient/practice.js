@@ -34,11 +34,6 @@
 
   /* ---------- small tools ---------- */
 
-  function csrfToken() {
-    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
-    return field ? field.value : "";
-  }
-
   function newKey() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") {
       return window.crypto.randomUUID();
@@ -115,36 +110,8 @@
     return "The server could not handle that (error " + response.status + "). Try again in a moment; your answers are kept.";
   }
 
-  /* fetch() wrapper: resolves to {status, data} or null when the network failed. */
   function request(method, url, body, extraHeaders) {
-    var headers = { Accept: "application/json" };
-    if (method !== "GET") {
-      headers["Content-Type"] = "application/json";
-      headers["X-CSRFToken"] = csrfToken();
-    }
-    Object.keys(extraHeaders || {}).forEach(function (name) {
-      headers[name] = extraHeaders[name];
-    });
-    return window
-      .fetch(url, {
-        method: method,
-        headers: headers,
-        credentials: "same-origin",
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      .then(function (response) {
-        return response
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (data) {
-            return { status: response.status, ok: response.ok, data: data };
-          });
-      })
-      .catch(function () {
-        return null;
-      });
+    return window.GradientApi.request(method, url, body, { headers: extraHeaders });
   }
 
   function setStatus(text, options) {

@@ -25,38 +25,8 @@
   var submitting = false;
   var closed = false;
 
-  function csrfToken() {
-    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
-    return field ? field.value : "";
-  }
-
   function request(method, url, body, keepalive) {
-    var headers = { Accept: "application/json" };
-    if (method !== "GET") {
-      headers["Content-Type"] = "application/json";
-      headers["X-CSRFToken"] = csrfToken();
-    }
-    return window
-      .fetch(url, {
-        method: method,
-        headers: headers,
-        credentials: "same-origin",
-        keepalive: Boolean(keepalive),
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      .then(function (response) {
-        return response
-          .json()
-          .catch(function () {
-            return null;
-          })
-          .then(function (payload) {
-            return { status: response.status, ok: response.ok, data: payload };
-          });
-      })
-      .catch(function () {
-        return null;
-      });
+    return window.GradientApi.request(method, url, body, { keepalive: keepalive });
   }
 
   function setStatus(text, isError) {
