@@ -227,6 +227,12 @@ RATE_LIMITS = {
     "submit": envstr("SUBMIT_THROTTLE", "30/minute"),
     # the practice page previews as the student types (250 ms after the last key)
     "preview": envstr("PREVIEW_THROTTLE", "180/minute"),
+    # quiz autosave: the page saves 500 ms after typing stops; ten a second on average is far
+    # above any typist, and a student saving every second uses a tenth of it
+    "autosave": envstr("AUTOSAVE_THROTTLE", "600/minute"),
+    # quiz checks (each accepted one is a grading) and the diagnostic's answers (API and page)
+    "check": envstr("CHECK_THROTTLE", "30/minute"),
+    "diagnostic-answer": envstr("DIAGNOSTIC_ANSWER_THROTTLE", "30/minute"),
     # per client address, and per user name tried
     "login": envstr("LOGIN_THROTTLE", "30/minute"),
     "login-name": envstr("LOGIN_NAME_THROTTLE", "10/minute"),
