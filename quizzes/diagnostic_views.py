@@ -4,6 +4,8 @@ as a map of the topic graph."""
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from quizzes import pages
+from quizzes.api.throttles import DiagnosticAnswerThrottle, page_wait, throttled_message
 from quizzes.models import DiagnosticSession
 from quizzes.services.diagnostic import (
     advance_diagnostic,
@@ -27,6 +30,10 @@ from quizzes.topic_map import topic_map_svg
 @login_required
 @require_GET
 def diagnostic(request: HttpRequest) -> HttpResponse:
+    return diagnostic_page(request)
+
+
+def diagnostic_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     session = latest_diagnostic(user=request.user)
     if session is not None and session.status == DiagnosticSession.Status.ACTIVE:
         session = advance_diagnostic(session=session, user=request.user)
@@ -40,7 +47,7 @@ def diagnostic(request: HttpRequest) -> HttpResponse:
         "grading": current_verdict(session=session) is not None,
         "nav": "diagnostic",
     }
-    return render(request, "quizzes/diagnostic/question.html", context)
+    return render(request, "quizzes/diagnostic/question.html", context, status=status)
 
 
 @login_required
@@ -64,6 +71,13 @@ def diagnostic_answer(request: HttpRequest) -> HttpResponse:
     session = latest_diagnostic(user=request.user)
     if session is None or session.current_problem is None:
         return redirect("diagnostic")
+    # The same per-student count as the API's answer endpoint.
+    wait = page_wait(request, DiagnosticAnswerThrottle())
+    if wait is not None:
+        messages.error(request, throttled_message(wait))
+        response = diagnostic_page(request, status=429)
+        response["Retry-After"] = str(math.ceil(wait))
+        return response
     answers = {
         key.removeprefix("answer-"): ", ".join(request.POST.getlist(key))
         for key in request.POST

@@ -324,6 +324,15 @@ class Quiz(models.Model):
         max_length=20, choices=Release.choices, default=Release.AFTER_CLOSE
     )
     shuffle_questions = models.BooleanField(default=True)
+    # Checks a student may ask for per question while the attempt runs; only quizzes that release
+    # feedback immediately offer them, and 0 turns them off.
+    checks_per_question = models.PositiveSmallIntegerField(default=1)
+    # Who may see and take the quiz: these students and the members of these groups (looked up
+    # when asked, so joining a group later counts). Both empty: every student.
+    audience_students = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="quizzes_set_for"
+    )
+    audience_groups = models.ManyToManyField("auth.Group", blank=True, related_name="quizzes")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -400,7 +409,8 @@ class QuizAttempt(models.Model):
 class QuizQuestion(models.Model):
     """A question of an attempt: its own Problem (variant from its own secret seed) and the
     autosaved answers. `saved_sequence` orders autosaves: a late-arriving older save never
-    overwrites a newer one."""
+    overwrites a newer one. `submission` is the latest check while the attempt runs, then the
+    submission that scores the question."""
 
     attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField()
@@ -422,6 +432,46 @@ class QuizQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"question {self.position} of attempt {self.attempt_id}"
+
+
+class QuizRegrade(models.Model):
+    """An instructor's regrade of one template's questions in a quiz's submitted attempts, carried
+    out by a worker. `done` counts the questions the worker has been through (variant regenerated,
+    answers sent for grading); `submissions` are the new submissions it sent."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        FINISHED = "finished"
+        FAILED = "failed"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="regrades")
+    template = models.ForeignKey(ProblemTemplate, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    submissions = models.ManyToManyField(Submission, blank=True, related_name="+")
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Written with each step of progress: a running regrade that stops moving lost its worker.
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quiz", "template"],
+                condition=Q(status__in=["queued", "running"]),
+                name="quiz_regrade_one_at_a_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"regrade of {self.template_id} in quiz {self.quiz_id} ({self.status})"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Who may reach a quiz, an attempt or a question; and the fence that keeps quiz questions out of
 the practice endpoints.
 
-Students see open and past quizzes and only their own attempts (another student's attempt answers
-404). Staff create and edit quizzes, read every attempt and extend or regrade, but never type
-into a student's attempt."""
+Students see the quizzes set for them (every quiz without an audience) and only their own
+attempts: another student's attempt, or a quiz set for others, answers 404. Staff create and edit
+quizzes, read every attempt and extend or regrade, but never type into a student's attempt."""
 
 from __future__ import annotations
 
@@ -14,13 +14,18 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 from quizzes.models import Quiz, QuizAttempt, QuizQuestion, Submission
 from quizzes.permissions import AnyUser, is_staff_member
+from quizzes.quiz_selectors import in_audience
 
 
 def access_quiz(user: AnyUser, quiz_id: int) -> Quiz:
-    try:
-        return Quiz.objects.get(pk=quiz_id)
-    except Quiz.DoesNotExist:
-        raise Http404("No such quiz.") from None
+    """The quiz if it is set for `user` (or for everyone), or `user` is staff; 404 otherwise.
+    A student in the audience costs one query."""
+    quiz = Quiz.objects.filter(in_audience(user), pk=quiz_id).first()
+    if quiz is None and is_staff_member(user):
+        quiz = Quiz.objects.filter(pk=quiz_id).first()
+    if quiz is None:
+        raise Http404("No such quiz.")
+    return quiz
 
 
 def access_attempt(user: AnyUser, attempt_id: int) -> QuizAttempt:
@@ -42,9 +47,9 @@ def access_own_attempt(user: AnyUser, attempt_id: int) -> QuizAttempt:
 
 
 def access_own_question(user: AnyUser, attempt_id: int, position: int) -> QuizQuestion:
-    """A question of the user's own attempt, with its attempt and problem (one query)."""
+    """A question of the user's own attempt, with its attempt, quiz and problem (one query)."""
     try:
-        return QuizQuestion.objects.select_related("attempt", "problem").get(
+        return QuizQuestion.objects.select_related("attempt__quiz", "problem").get(
             attempt_id=attempt_id, position=position, attempt__user_id=user.pk
         )
     except QuizQuestion.DoesNotExist:
@@ -62,11 +67,20 @@ def is_fenced(method: str, path: str) -> bool:
     students; two holes remain, closed here. A quiz submission is the student's own, and its
     practice view would show verdicts before the quiz's feedback release; and the author could
     act on a quiz problem (submit, reveal hints) through the practice endpoints. Reading a
-    problem (GET) stays open to its author and staff."""
+    problem (GET) stays open to its author and staff.
+
+    A quiz that releases feedback immediately shows verdicts at once, so its submissions stay
+    readable (by their student and staff, as any submission): the taking page waits for a
+    check's verdict on the same long-poll as practice. The submission view carries verdicts and
+    the student's own answers, never the expected answers or the worked solution."""
     if match := SUBMISSION_PATH.match(path):
-        return Submission.objects.filter(
-            pk=int(match.group(1)), problem__quiz_question__isnull=False
-        ).exists()
+        return (
+            Submission.objects.filter(pk=int(match.group(1)), problem__quiz_question__isnull=False)
+            .exclude(
+                problem__quiz_question__attempt__quiz__feedback_release=Quiz.Release.IMMEDIATELY
+            )
+            .exists()
+        )
     if method != "GET" and (match := PROBLEM_PATH.match(path)):
         return QuizQuestion.objects.filter(problem_id=int(match.group(1))).exists()
     return False

@@ -1,4 +1,5 @@
-"""The instructor's quiz form: settings, and the pool typed one entry per line."""
+"""The instructor's quiz form: settings, the pool typed one entry per line, and the audience
+(groups and/or students; none: every student)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import re
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.validators import MaxValueValidator
 
 from quizzes.models import ProblemTemplate, Quiz, Topic
-from quizzes.services.quizzes import PoolItem
+from quizzes.permissions import STAFF_GROUPS, STUDENTS
+from quizzes.services.quizzes import Audience, PoolItem, max_checks_per_question
 
 POOL_LINE = re.compile(r"^\s*([A-Za-z0-9_.:-]+)\s*(?:[x×*]?\s*(\d+))?\s*$")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -36,7 +41,46 @@ class QuizForm(forms.Form):
         initial=Quiz.Release.AFTER_CLOSE,
         label="Show answers and worked solutions",
     )
+    checks_per_question = forms.IntegerField(
+        min_value=0,
+        initial=1,
+        required=False,
+        help_text="While the attempt runs, a student may check each question this many times "
+        "and see its verdict at once (only when scores and feedback show immediately); 0: no "
+        "checks.",
+    )
     shuffle_questions = forms.BooleanField(required=False, initial=True)
+    audience_groups = forms.ModelMultipleChoiceField(
+        label="Groups",
+        queryset=Group.objects.exclude(name__in=STAFF_GROUPS).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Set the quiz for the members of these groups.",
+    )
+    audience_students = forms.ModelMultipleChoiceField(
+        label="Students",
+        queryset=get_user_model().objects.filter(groups__name=STUDENTS).order_by("username"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="And/or for these students. No group and no student: every student sees the "
+        "quiz.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The ceiling follows MAX_ATTEMPTS_PER_PROBLEM, read when the form is built.
+        most = max_checks_per_question()
+        checks = self.fields["checks_per_question"]
+        checks.validators.append(MaxValueValidator(most))
+        checks.widget.attrs["max"] = str(most)
+
+    def clean_checks_per_question(self) -> int:
+        # Left empty: the quiz's current value (the default for a new quiz).
+        value = self.cleaned_data.get("checks_per_question")
+        if value is None:
+            field = self.fields["checks_per_question"]
+            return int(self.get_initial_for_field(field, "checks_per_question"))
+        return int(value)
 
     def clean_pool(self) -> list[PoolItem]:
         items = []
@@ -62,9 +106,18 @@ class QuizForm(forms.Form):
         return items
 
     def quiz_settings(self) -> dict[str, Any]:
+        """The quiz's settings (the audience apart: `audience()`)."""
         data = dict(self.cleaned_data)
         data["time_limit_seconds"] = data.pop("time_limit_minutes") * 60
+        data.pop("audience_groups", None)
+        data.pop("audience_students", None)
         return data
+
+    def audience(self) -> Audience:
+        return Audience(
+            students=list(self.cleaned_data.get("audience_students") or []),
+            groups=list(self.cleaned_data.get("audience_groups") or []),
+        )
 
 
 class QuizSettingsForm(QuizForm):
@@ -84,6 +137,9 @@ class QuizSettingsForm(QuizForm):
             "feedback_release": quiz.feedback_release,
             "solution_release": quiz.solution_release,
             "shuffle_questions": quiz.shuffle_questions,
+            "checks_per_question": quiz.checks_per_question,
+            "audience_groups": list(quiz.audience_groups.all()),
+            "audience_students": list(quiz.audience_students.all()),
         }
 
 

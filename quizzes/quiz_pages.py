@@ -1,6 +1,7 @@
 """The quiz-taking page's context: questions as the practice page renders parts, the saved
-answers, and the starting state of quiz.js (deadline, endpoints). No answer or solution is in it
-unless the quiz releases solutions immediately."""
+answers, each question's checks (when the quiz offers them) and the starting state of quiz.js
+(deadline, endpoints). No answer or solution is in it unless the quiz releases solutions
+immediately; a check carries only the student's own answers and the verdicts."""
 
 from __future__ import annotations
 
@@ -51,14 +52,15 @@ def take_page(*, attempt: QuizAttempt) -> dict[str, Any]:
                 {"key": part["key"], "kind": part["kind"], "options": client_options}
             )
         questions.append(question | {"parts": parts})
-        client_questions.append(
-            {
-                "position": question["position"],
-                "parts": client_parts,
-                "answers": question["answers"],
-                "sequence": question["saved_sequence"],
-            }
-        )
+        client_question = {
+            "position": question["position"],
+            "parts": client_parts,
+            "answers": question["answers"],
+            "sequence": question["saved_sequence"],
+        }
+        if "check" in question:
+            client_question["check"] = question["check"]
+        client_questions.append(client_question)
     attempt_url = f"{API_ROOT}quizzes/attempts/{attempt.pk}"
     page_data = {
         "attempt": attempt.pk,
@@ -66,11 +68,14 @@ def take_page(*, attempt: QuizAttempt) -> dict[str, Any]:
         "deadline": view["deadline"],
         "server_now": timezone.now().isoformat(),
         "questions": client_questions,
+        "checks_offered": view["checks_offered"],
         "urls": {
             "attempt": attempt_url,
+            # PUT saves a question's answers; POST saves and checks them.
             "save": attempt_url + "/questions/__position__/answers",
             "submit": attempt_url + "/submit",
             "preview": f"{API_ROOT}preview",
+            "submission": f"{API_ROOT}submissions/__id__",
         },
     }
     return {

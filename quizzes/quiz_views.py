@@ -1,6 +1,7 @@
-"""Quiz pages. Instructors create quizzes, follow every attempt, extend and regrade; students
-list quizzes, take one (quiz.js autosaves on the JSON API and shows the server's timer) and read
-their results as the quiz's release policy allows."""
+"""Quiz pages. Instructors create quizzes and choose who takes them, follow every attempt, extend
+and regrade (on the workers, the page following the progress); students list the quizzes set for
+them, take one (quiz.js autosaves and checks questions on the JSON API and shows the server's
+timer) and read their results as the quiz's release policy allows."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from quizzes.services.quizzes import (
     expire_overdue_attempts,
     extend_attempt,
     record_attempt_score,
-    regrade_template,
+    request_regrade,
     start_attempt,
     update_quiz,
 )
@@ -61,7 +62,9 @@ def quiz_new(request: HttpRequest) -> HttpResponse:
     form = QuizForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            quiz = create_quiz(created_by=request.user, **form.quiz_settings())
+            quiz = create_quiz(
+                created_by=request.user, audience=form.audience(), **form.quiz_settings()
+            )
         except QuizError as exc:
             form.add_error(None, str(exc))
         else:
@@ -79,7 +82,7 @@ def quiz_edit(request: HttpRequest, quiz_id: int) -> HttpResponse:
     form = QuizSettingsForm(request.POST or None, initial=QuizSettingsForm.initial_for(quiz))
     if request.method == "POST" and form.is_valid():
         try:
-            update_quiz(quiz=quiz, changes=form.quiz_settings())
+            update_quiz(quiz=quiz, changes=form.quiz_settings(), audience=form.audience())
         except QuizError as exc:
             form.add_error(None, str(exc))
         else:
@@ -105,6 +108,7 @@ def quiz_detail(request: HttpRequest, quiz_id: int) -> HttpResponse:
         expire_overdue_attempts(quiz=quiz)
         context["attempts"] = quiz_selectors.attempts_of_quiz(quiz)
         context["templates"] = quiz_selectors.templates_in_quiz(quiz)
+        context["regrades"] = quiz_selectors.regrades_of_quiz(quiz)
     else:
         context["own_attempts"] = quiz_selectors.own_attempts(user=request.user, quiz=quiz)
     return render(request, "quizzes/quiz/detail.html", context)
@@ -159,17 +163,13 @@ def quiz_regrade(request: HttpRequest, quiz_id: int) -> HttpResponse:
     form = RegradeForm(request.POST)
     template = None
     if form.is_valid():
-        template = (
-            ProblemTemplate.objects.select_related("current_version")
-            .filter(key=form.cleaned_data["template"])
-            .first()
-        )
+        template = ProblemTemplate.objects.filter(key=form.cleaned_data["template"]).first()
     if template is None:
         messages.error(request, "Choose a template of this quiz.")
         return redirect("quiz-detail", quiz_id=quiz.pk)
     try:
-        count = regrade_template(quiz=quiz, template=template)
-        messages.success(request, f"{count} answers sent for regrading.")
+        request_regrade(quiz=quiz, template=template, requested_by=request.user)
+        messages.success(request, f"Regrade of “{template.title}” queued; its progress is below.")
     except QuizError as exc:
         messages.error(request, str(exc))
     return redirect("quiz-detail", quiz_id=quiz.pk)

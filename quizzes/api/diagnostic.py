@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from quizzes import selectors
-from quizzes.api.throttles import SubmitThrottle
+from quizzes.api.throttles import DiagnosticAnswerThrottle
 from quizzes.api.views import parsed
 from quizzes.models import DiagnosticSession
 from quizzes.services.diagnostic import (
@@ -93,7 +93,9 @@ class DiagnosticNextView(APIView):
 
 
 class DiagnosticAnswerView(APIView):
-    throttle_classes = [SubmitThrottle]
+    # Its own count (shared with the diagnostic page's form), so a diagnostic does not use up
+    # the practice submissions' allowance.
+    throttle_classes = [DiagnosticAnswerThrottle]
 
     @extend_schema(request=DiagnosticAnswerSerializer, responses={202: None})
     def post(self, request: Request) -> Response:

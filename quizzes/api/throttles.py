@@ -1,6 +1,8 @@
-"""Request limits of the JSON API: per signed-in user on submissions and previews, per client
-address and per user name on logins, per client address on registrations. Rates come from
-`settings.RATE_LIMITS` when the request arrives, so a deployment tunes them by environment."""
+"""Request limits of the JSON API: per signed-in user on submissions, previews, quiz autosaves,
+quiz checks and the diagnostic's answers; per client address and per user name on logins, per
+client address on registrations. Rates come from `settings.RATE_LIMITS` when the request arrives,
+so a deployment tunes them by environment. The diagnostic's answer page counts with its API
+(`page_wait`)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from rest_framework.exceptions import ErrorDetail, Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,10 +40,10 @@ class SettingsRateThrottle(SimpleRateThrottle):
             return str(request.META.get("REMOTE_ADDR", ""))
         return str(self.get_ident(request))
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView | None) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.identity(request)}
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
+    def allow_request(self, request: Request, view: APIView | None) -> bool:
         # The counts live in the cache (Redis in a deployment). If it cannot be reached the
         # request goes through: refusing it would turn a Redis outage into lost submissions,
         # while the limits only matter again once the counts can be kept.
@@ -75,6 +78,23 @@ class PreviewThrottle(PerUserThrottle):
     scope = "preview"
 
 
+class AutosaveThrottle(PerUserThrottle):
+    """Quiz autosaves: the page saves half a second after typing stops, so the default rate is
+    well above one save a second."""
+
+    scope = "autosave"
+
+
+class CheckThrottle(PerUserThrottle):
+    """Quiz checks: each one that is accepted costs a grading on the workers."""
+
+    scope = "check"
+
+
+class DiagnosticAnswerThrottle(PerUserThrottle):
+    scope = "diagnostic-answer"
+
+
 class LoginThrottle(PerAddressThrottle):
     scope = "login"
 
@@ -101,6 +121,14 @@ def throttled_message(wait: float | None) -> str:
     seconds = max(1, math.ceil(wait))
     unit = "second" if seconds == 1 else "seconds"
     return f"Too many requests in a short time. Try again in {seconds} {unit}."
+
+
+def page_wait(request: HttpRequest, throttle: SettingsRateThrottle) -> float | None:
+    """For a page (a plain Django view) sharing an API endpoint's limit: None when the request
+    may go on (and is counted), else the seconds to wait (`throttled_message` says so)."""
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]
+        return None
+    return max(1.0, float(throttle.wait() or 1.0))
 
 
 def explain_throttling(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -1,10 +1,12 @@
-"""Timed quizzes: creating them, sitting them (start, autosave, submit), the server-enforced
-deadline, an instructor's extension and regrading after a template is fixed.
+"""Timed quizzes: creating them and choosing who may take them, sitting them (start, autosave,
+per-question checks, submit), the server-enforced deadline, an instructor's extension and
+regrading after a template is fixed (on the workers).
 
 Each question is a Problem of its own (the template's current version and a seed drawn with
 `secrets`), so neighbours see different numbers and any question can be re-shown and re-graded.
 Grading goes through the ordinary submission pipeline: one Submission per answered question,
-enqueued on commit and graded by a worker."""
+enqueued on commit and graded by a worker. A check sends one question through the same pipeline
+while the attempt runs; the final submit reuses its verdict when the answers have not changed."""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from quizzes.models import (
@@ -26,12 +28,21 @@ from quizzes.models import (
     QuizAttempt,
     QuizPoolEntry,
     QuizQuestion,
+    QuizRegrade,
     Submission,
+    TemplateVersion,
     Topic,
 )
+from quizzes.permissions import STAFF_GROUPS, is_staff_member
+from quizzes.quiz_selectors import GIVEN_BACK, is_in_audience
 from quizzes.selectors import catalog
-from quizzes.services.submissions import enqueue_grading
-from quizzes.services.variants import generate_variant, variant_from_snapshot
+from quizzes.services.submissions import (
+    InvalidAnswers,
+    NoAttemptsLeft,
+    enqueue_grading,
+    submit_answers,
+)
+from quizzes.services.variants import GeneratedVariant, generate_variant, variant_from_snapshot
 
 # Saves that arrive this soon after the deadline still count: the page's last keystrokes were
 # sent before time ran out but were in flight.
@@ -57,6 +68,22 @@ class AttemptClosed(QuizError):
     """The attempt was submitted (by the student or because time ran out)."""
 
 
+class NotInAudience(QuizError):
+    """The quiz is set for other students."""
+
+
+class ChecksNotOffered(QuizError):
+    """The quiz does not let students check questions during the attempt."""
+
+
+class NoChecksLeft(QuizError):
+    """Every check of this question has been used."""
+
+
+class RegradeUnderWay(QuizError):
+    """A regrade of the same template in the same quiz is queued or running."""
+
+
 @dataclass(frozen=True)
 class PoolItem:
     """`count` questions from a topic (any of its active templates) or from one template."""
@@ -73,6 +100,33 @@ class SaveResult:
     saved_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who may see and take a quiz: these students and the members of these groups. Both empty:
+    every student."""
+
+    students: Sequence[AbstractBaseUser] = ()
+    groups: Sequence[Group] = ()
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A check accepted: `submission` grades the question's `answers` (the newest saved);
+    `created` is False when those very answers were checked already (no check used)."""
+
+    submission: Submission
+    created: bool
+    answers: dict[str, str]
+    sequence: int
+    checks_used: int
+    checks_allowed: int
+
+
+def max_checks_per_question() -> int:
+    # A check is a submission on the question's problem, which allows this many.
+    return int(settings.MAX_ATTEMPTS_PER_PROBLEM)
+
+
 def _check_settings(
     *,
     question_count: int,
@@ -81,6 +135,7 @@ def _check_settings(
     opens_at: datetime,
     closes_at: datetime,
     pool_size: int | None,
+    checks_per_question: int = 0,
 ) -> None:
     if not 1 <= question_count <= MAX_QUESTIONS:
         raise QuizError(f"A quiz has between 1 and {MAX_QUESTIONS} questions.")
@@ -88,6 +143,10 @@ def _check_settings(
         raise QuizError("The time limit is between one minute and one day.")
     if attempts_allowed < 1:
         raise QuizError("Allow at least one attempt.")
+    if not 0 <= checks_per_question <= max_checks_per_question():
+        raise QuizError(
+            f"Checks per question are between 0 (none) and {max_checks_per_question()}."
+        )
     if closes_at <= opens_at:
         raise QuizError("The quiz must close after it opens.")
     if pool_size is not None and pool_size < question_count:
@@ -110,9 +169,12 @@ def create_quiz(
     feedback_release: str = Quiz.Release.AFTER_SUBMISSION,
     solution_release: str = Quiz.Release.AFTER_CLOSE,
     shuffle_questions: bool = True,
+    checks_per_question: int = 1,
+    audience: Audience | None = None,
 ) -> Quiz:
     """A new quiz. The pool must hold at least `question_count` questions; each entry names a
-    topic or a template (not both) and a positive count."""
+    topic or a template (not both) and a positive count. Without an audience every student may
+    take it."""
     if not pool or any(
         item.count < 1 or (item.topic is None) == (item.template is None) for item in pool
     ):
@@ -124,6 +186,7 @@ def create_quiz(
         opens_at=opens_at,
         closes_at=closes_at,
         pool_size=sum(item.count for item in pool),
+        checks_per_question=checks_per_question,
     )
     quiz = Quiz.objects.create(
         title=title.strip() or "Quiz",
@@ -136,11 +199,14 @@ def create_quiz(
         feedback_release=feedback_release,
         solution_release=solution_release,
         shuffle_questions=shuffle_questions,
+        checks_per_question=checks_per_question,
     )
     QuizPoolEntry.objects.bulk_create(
         QuizPoolEntry(quiz=quiz, topic=item.topic, template=item.template, count=item.count)
         for item in pool
     )
+    if audience is not None:
+        set_audience(quiz=quiz, audience=audience)
     return quiz
 
 
@@ -154,12 +220,16 @@ EDITABLE_FIELDS = (
     "feedback_release",
     "solution_release",
     "shuffle_questions",
+    "checks_per_question",
 )
 
 
 @transaction.atomic
-def update_quiz(*, quiz: Quiz, changes: Mapping[str, object]) -> Quiz:
-    """Change a quiz's settings. Attempts already started keep their questions and deadline."""
+def update_quiz(
+    *, quiz: Quiz, changes: Mapping[str, object], audience: Audience | None = None
+) -> Quiz:
+    """Change a quiz's settings, and its audience when one is given. Attempts already started
+    keep their questions and deadline (and stay their students' own if the audience changes)."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise QuizError(f"These settings cannot be changed: {', '.join(sorted(unknown))}.")
@@ -172,9 +242,36 @@ def update_quiz(*, quiz: Quiz, changes: Mapping[str, object]) -> Quiz:
         opens_at=quiz.opens_at,
         closes_at=quiz.closes_at,
         pool_size=sum(entry.count for entry in quiz.pool.all()),
+        checks_per_question=quiz.checks_per_question,
     )
-    quiz.save(update_fields=list(changes))
+    if changes:
+        quiz.save(update_fields=list(changes))
+    if audience is not None:
+        set_audience(quiz=quiz, audience=audience)
     return quiz
+
+
+def set_audience(*, quiz: Quiz, audience: Audience) -> None:
+    """Set who may see and take the quiz. Staff accounts and the staff role groups are refused:
+    a quiz is set for students."""
+    staff_groups = [group.name for group in audience.groups if group.name in STAFF_GROUPS]
+    if staff_groups:
+        raise QuizError(f"A quiz is set for students, not for the {staff_groups[0]} group.")
+    student_ids = [user.pk for user in audience.students]
+    if student_ids:
+        from django.contrib.auth import get_user_model
+
+        staff = (
+            get_user_model()
+            .objects.filter(pk__in=student_ids)
+            .filter(Q(is_superuser=True) | Q(groups__name__in=STAFF_GROUPS))
+            .values_list("username", flat=True)
+            .first()
+        )
+        if staff is not None:
+            raise QuizError(f"{staff} is staff: a quiz is set for students.")
+    quiz.audience_students.set(student_ids)
+    quiz.audience_groups.set([group.pk for group in audience.groups])
 
 
 def _draw_templates(quiz: Quiz) -> list[ProblemTemplate]:
@@ -230,8 +327,9 @@ def start_attempt(
 ) -> QuizAttempt:
     """The student's attempt in progress, or a new one with freshly drawn questions.
 
-    Raises QuizNotOpen outside the quiz's window and NoAttemptsLeftOnQuiz when every allowed
-    attempt has been used."""
+    Raises NotInAudience when the quiz is set for other students, QuizNotOpen outside the
+    quiz's window and NoAttemptsLeftOnQuiz when every allowed attempt has been used. An attempt
+    already started stays its student's, whatever later happens to the audience."""
     now = now or timezone.now()
     current = (
         QuizAttempt.objects.filter(quiz=quiz, user_id=user.pk, submitted_at__isnull=True)
@@ -241,6 +339,9 @@ def start_attempt(
     if current is not None:
         if not expire_if_overdue(attempt=current, now=now):
             return current
+    # The audience narrows the students; staff may always try a quiz out.
+    if not is_in_audience(user=user, quiz=quiz) and not is_staff_member(user):
+        raise NotInAudience("This quiz is set for other students.")
     if not quiz.opens_at <= now < quiz.closes_at:
         raise QuizNotOpen("This quiz is not open now.")
     try:
@@ -344,18 +445,34 @@ def autosave_answers(
     return SaveResult(saved=False, sequence=question.saved_sequence, saved_at=question.saved_at)
 
 
-def _submit_question(question: QuizQuestion) -> Submission | None:
-    """Send a question's saved answers to grading (None when nothing was typed)."""
+def _answers_to_grade(question: QuizQuestion) -> dict[str, str]:
+    """The saved answers with every part of the question, as a submission stores them."""
     answers = {key: str(value) for key, value in (question.answers or {}).items()}
+    keys = [part.key for part in variant_from_snapshot(question.problem.snapshot).parts]
+    return {key: answers.get(key, "") for key in keys}
+
+
+def _submit_question(question: QuizQuestion, *, reuse_check: bool) -> Submission | None:
+    """Send a question's saved answers to grading (None when nothing was typed). With
+    `reuse_check`, the latest check stands in when it graded these very answers (a check that
+    failed on the workers is graded again)."""
+    answers = _answers_to_grade(question)
     if not any(text.strip() for text in answers.values()):
         return None
-    keys = [part.key for part in variant_from_snapshot(question.problem.snapshot).parts]
+    checked = question.submission
+    if (
+        reuse_check
+        and checked is not None
+        and checked.status != Submission.Status.FAILED
+        and checked.answers == answers
+    ):
+        return checked
     Problem.objects.filter(pk=question.problem_id).update(attempts_used=F("attempts_used") + 1)
     problem = Problem.objects.only("attempts_used").get(pk=question.problem_id)
     submission = Submission.objects.create(
         problem_id=question.problem_id,
         user_id=question.attempt.user_id,
-        answers={key: answers.get(key, "") for key in keys},
+        answers=answers,
         attempt_number=problem.attempts_used,
     )
     enqueue_grading(submission_id=submission.pk)
@@ -364,10 +481,12 @@ def _submit_question(question: QuizQuestion) -> Submission | None:
 
 @transaction.atomic
 def submit_attempt(*, attempt: QuizAttempt, expired: bool = False) -> bool:
-    """Close the attempt and send every answered question to the workers for grading.
+    """Close the attempt and send every answered question to the workers for grading; a
+    question whose answers are unchanged since its last check keeps that check's verdict.
 
     Claimed with a conditional update, so a student's submit, the deadline check of a request
-    and the periodic sweep never submit twice. True when this call submitted it."""
+    and the periodic sweep never submit twice (a check holds the attempt's row lock, so a
+    submit waits for it). True when this call submitted it."""
     now = timezone.now()
     claimed = QuizAttempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
         submitted_at=now, expired=expired
@@ -376,12 +495,119 @@ def submit_attempt(*, attempt: QuizAttempt, expired: bool = False) -> bool:
         return False
     attempt.submitted_at = now
     attempt.expired = expired
-    for question in attempt.questions.select_related("problem", "attempt"):
-        submission = _submit_question(question)
-        if submission is not None:
+    for question in attempt.questions.select_related("problem", "attempt", "submission"):
+        submission = _submit_question(question, reuse_check=True)
+        if submission != question.submission:
             question.submission = submission
             question.save(update_fields=["submission"])
     return True
+
+
+def checks_used(question: QuizQuestion) -> int:
+    """Checks of the question that count: while the attempt runs every submission on its
+    problem is a check; input the workers could not read, and gradings that failed, are given
+    back, as practice gives back the attempt."""
+    submissions = Submission.objects.filter(problem_id=question.problem_id).exclude(
+        status__in=GIVEN_BACK
+    )
+    if question.attempt.submitted_at is not None:
+        submissions = submissions.filter(created_at__lt=question.attempt.submitted_at)
+    return submissions.count()
+
+
+def check_question(
+    *,
+    user: AbstractBaseUser,
+    question: QuizQuestion,
+    answers: Mapping[str, object],
+    sequence: int,
+    now: datetime | None = None,
+) -> CheckResult:
+    """Save the answers (as autosave does) and send the question, with its newest saved
+    answers, through the grading pipeline while the attempt runs.
+
+    Offered only by quizzes that release feedback immediately, `checks_per_question` times per
+    question. Checking answers already checked returns that check again and uses nothing.
+    Raises ChecksNotOffered, AttemptClosed (submitted, or the time is up), NoChecksLeft,
+    QuizError for parts the question does not have, and InvalidAnswers (nothing stored, no
+    check used) when a part is empty or does not parse.
+
+    Preconditions: `question` was fetched with its attempt, the attempt's quiz and its problem,
+    for its owner `user`."""
+    attempt = question.attempt
+    if attempt.user_id != user.pk:
+        raise QuizError("Only the student sitting the attempt checks its questions.")
+    quiz = attempt.quiz
+    if quiz.feedback_release != Quiz.Release.IMMEDIATELY:
+        raise ChecksNotOffered(
+            "This quiz shows feedback only after the attempt is submitted, so questions "
+            "cannot be checked while it runs."
+        )
+    if quiz.checks_per_question == 0:
+        raise ChecksNotOffered("This quiz does not offer checks: submit the quiz to be graded.")
+    cleaned = clean_answers(question=question, answers=answers)
+    # Refusals found after the answers are saved are raised once they are committed.
+    refused: InvalidAnswers | NoChecksLeft | None = None
+    with transaction.atomic():
+        # The attempt's row lock orders a check against the final submit, the deadline sweep
+        # and the student's other checks: each sees what the one before it wrote.
+        locked = QuizAttempt.objects.select_for_update().get(pk=attempt.pk)
+        now = now or timezone.now()
+        if locked.submitted_at is not None:
+            raise AttemptClosed("This attempt has been submitted; its questions are graded now.")
+        if now >= locked.deadline:
+            raise AttemptClosed("Time is up: questions can no longer be checked.")
+        QuizQuestion.objects.filter(pk=question.pk, saved_sequence__lt=sequence).update(
+            answers=cleaned, saved_sequence=sequence, saved_at=now
+        )
+        question.refresh_from_db(fields=["answers", "saved_sequence", "saved_at", "submission"])
+        question.attempt = locked
+        current = _answers_to_grade(question)
+        previous = question.submission
+        allowed = quiz.checks_per_question
+        if (
+            previous is not None
+            and previous.answers == current
+            and previous.status != Submission.Status.FAILED
+        ):
+            return CheckResult(
+                submission=previous,
+                created=False,
+                answers=current,
+                sequence=question.saved_sequence,
+                checks_used=checks_used(question),
+                checks_allowed=allowed,
+            )
+        used = checks_used(question)
+        if used >= allowed:
+            refused = NoChecksLeft(
+                f"You have used every check of this question ({allowed}). Your answers are "
+                "saved and will be graded when you submit the quiz."
+            )
+        else:
+            try:
+                result = submit_answers(user=user, problem=question.problem, answers=current)
+            except InvalidAnswers as exc:
+                # Nothing was sent and no check used.
+                refused = exc
+            except NoAttemptsLeft:
+                refused = NoChecksLeft(
+                    "This question cannot be checked again. Your answers are saved and will be "
+                    "graded when you submit the quiz."
+                )
+            else:
+                QuizQuestion.objects.filter(pk=question.pk).update(submission=result.submission)
+                question.submission = result.submission
+    if refused is not None:
+        raise refused
+    return CheckResult(
+        submission=result.submission,
+        created=True,
+        answers=current,
+        sequence=question.saved_sequence,
+        checks_used=used + 1,
+        checks_allowed=allowed,
+    )
 
 
 def expire_overdue_attempts(*, quiz: Quiz | None = None, now: datetime | None = None) -> list[int]:
@@ -439,34 +665,137 @@ def record_attempt_score(*, attempt: QuizAttempt) -> float | None:
     return score
 
 
-@transaction.atomic
-def regrade_template(*, quiz: Quiz, template: ProblemTemplate) -> int:
-    """After a template is fixed (a new version synced), regrade its questions in this quiz's
-    submitted attempts: the same seed under the current version, the same saved answers, a new
-    submission. Returns how many questions were sent for grading."""
-    version = template.current_version
-    if version is None:
+# A running regrade whose progress has not moved for this long lost its worker: a redelivered
+# task takes it over (skipping the questions it already regraded), and a new request replaces it.
+REGRADE_STALE_AFTER = timedelta(minutes=15)
+
+
+def request_regrade(
+    *, quiz: Quiz, template: ProblemTemplate, requested_by: AbstractBaseUser | None
+) -> QuizRegrade:
+    """Queue a regrade of the template's questions in the quiz's submitted attempts; a worker
+    carries it out (`run_regrade`). Raises RegradeUnderWay while another regrade of the same
+    template in this quiz is queued or running, QuizError when the template has nothing to
+    serve."""
+    if template.current_version_id is None:
         raise QuizError("That template has nothing to serve.")
-    version.template = template
-    questions = QuizQuestion.objects.filter(
-        attempt__quiz=quiz, attempt__submitted_at__isnull=False, problem__template=template
-    ).select_related("problem", "attempt")
-    regraded = 0
-    by_seed: dict[int, object] = {}
-    for question in questions:
-        problem = question.problem
-        if problem.template_version_id != version.pk:
-            generated = by_seed.get(problem.seed) or generate_variant(version, problem.seed)
-            by_seed[problem.seed] = generated
-            problem.template_version = version
-            problem.snapshot = generated.snapshot  # type: ignore[attr-defined]
-            problem.fingerprint = generated.fingerprint[:64]  # type: ignore[attr-defined]
-            problem.save(update_fields=["template_version", "snapshot", "fingerprint"])
-        submission = _submit_question(question)
-        if submission is None:
-            continue
-        question.submission = submission
-        question.save(update_fields=["submission"])
-        QuizAttempt.objects.filter(pk=question.attempt_id).update(score=None)
-        regraded += 1
-    return regraded
+    from quizzes.quiz_tasks import regrade_quiz_template_task
+
+    stale = timezone.now() - REGRADE_STALE_AFTER
+    try:
+        with transaction.atomic():
+            QuizRegrade.objects.filter(
+                quiz=quiz,
+                template=template,
+                status=QuizRegrade.Status.RUNNING,
+                updated_at__lt=stale,
+            ).update(
+                status=QuizRegrade.Status.FAILED,
+                message="The worker stopped; the regrade was started again.",
+                finished_at=timezone.now(),
+            )
+            regrade = QuizRegrade.objects.create(
+                quiz=quiz, template=template, requested_by_id=getattr(requested_by, "pk", None)
+            )
+    except IntegrityError:
+        raise RegradeUnderWay(
+            "A regrade of this template is already under way; its progress is on the quiz page."
+        ) from None
+    transaction.on_commit(lambda: regrade_quiz_template_task.delay(regrade.pk), robust=True)
+    return regrade
+
+
+def _regrade_questions(quiz_id: int, template_id: int) -> list[int]:
+    return list(
+        QuizQuestion.objects.filter(
+            attempt__quiz_id=quiz_id,
+            attempt__submitted_at__isnull=False,
+            problem__template_id=template_id,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def run_regrade(*, regrade_id: int) -> str:
+    """Carry out a queued regrade: each question gets the same seed under the template's current
+    version and its saved answers as a new submission, one question per transaction so the
+    quiz page sees the progress. Claimed with a conditional update, so a duplicate delivery does
+    nothing while the regrade moves; one redelivered after its worker died takes it over and
+    skips the questions already regraded. Returns the final status, or "skipped"."""
+    now = timezone.now()
+    claimed = QuizRegrade.objects.filter(
+        Q(status=QuizRegrade.Status.QUEUED)
+        | Q(status=QuizRegrade.Status.RUNNING, updated_at__lt=now - REGRADE_STALE_AFTER),
+        pk=regrade_id,
+    ).update(status=QuizRegrade.Status.RUNNING, updated_at=now)
+    if not claimed:
+        return "skipped"
+    regrade = QuizRegrade.objects.select_related("template__current_version").get(pk=regrade_id)
+    version = regrade.template.current_version
+    if version is None:
+        return _finish_regrade(
+            regrade, QuizRegrade.Status.FAILED, "That template has nothing to serve."
+        )
+    version.template = regrade.template
+    question_ids = _regrade_questions(regrade.quiz_id, regrade.template_id)
+    QuizRegrade.objects.filter(pk=regrade.pk).update(total=len(question_ids), done=0)
+    by_seed: dict[int, GeneratedVariant] = {}
+    for question_id in question_ids:
+        with transaction.atomic():
+            question = QuizQuestion.objects.select_related("problem", "attempt", "submission").get(
+                pk=question_id
+            )
+            already = (
+                question.problem.template_version_id == version.pk
+                and question.submission_id is not None
+                and regrade.submissions.filter(pk=question.submission_id).exists()
+            )
+            if not already:
+                _regrade_question(question, version=version, by_seed=by_seed, regrade=regrade)
+            QuizRegrade.objects.filter(pk=regrade.pk).update(
+                done=F("done") + 1, updated_at=timezone.now()
+            )
+    return _finish_regrade(regrade, QuizRegrade.Status.FINISHED, "")
+
+
+def _regrade_question(
+    question: QuizQuestion,
+    *,
+    version: TemplateVersion,
+    by_seed: dict[int, GeneratedVariant],
+    regrade: QuizRegrade,
+) -> None:
+    problem = question.problem
+    if problem.template_version_id != version.pk:
+        generated = by_seed.get(problem.seed) or generate_variant(version, problem.seed)
+        by_seed[problem.seed] = generated
+        problem.template_version = version
+        problem.snapshot = generated.snapshot
+        problem.fingerprint = generated.fingerprint[:64]
+        problem.save(update_fields=["template_version", "snapshot", "fingerprint"])
+    submission = _submit_question(question, reuse_check=False)
+    if submission is None:
+        return
+    question.submission = submission
+    question.save(update_fields=["submission"])
+    regrade.submissions.add(submission)
+    QuizAttempt.objects.filter(pk=question.attempt_id).update(score=None)
+
+
+def _finish_regrade(regrade: QuizRegrade, status: str, message: str) -> str:
+    QuizRegrade.objects.filter(pk=regrade.pk).update(
+        status=status, message=message, finished_at=timezone.now(), updated_at=timezone.now()
+    )
+    return status
+
+
+def fail_regrade(*, regrade_id: int, reason: str) -> None:
+    """Record that a regrade stopped (its worker gave up); the instructor may start it again."""
+    QuizRegrade.objects.filter(
+        pk=regrade_id, status__in=[QuizRegrade.Status.QUEUED, QuizRegrade.Status.RUNNING]
+    ).update(
+        status=QuizRegrade.Status.FAILED,
+        message=f"The regrade stopped ({reason}). Request it again to finish it.",
+        finished_at=timezone.now(),
+    )

@@ -1,5 +1,6 @@
-"""The quiz endpoints: who may do what, and that no verdict, answer or solution reaches a
-student before the quiz's release policy allows."""
+"""The quiz endpoints: who may do what (the audience included), per-question checks, regrades on
+the workers, and that no verdict, answer or solution reaches a student before the quiz's release
+policy allows."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from quizzes.models import Quiz, QuizAttempt
-from quizzes.services.quizzes import start_attempt
-from tests.conftest import right_answers
+from quizzes.models import Quiz, QuizAttempt, QuizRegrade, Submission
+from quizzes.services.quizzes import Audience, start_attempt
+from quizzes.services.variants import variant_from_snapshot
+from tests.conftest import right_answers, unparsable_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -231,8 +233,49 @@ def test_only_staff_regrade(client_a, instructor_client, make_quiz, synced):
     quiz = make_quiz()
     body = {"template": synced.templates[0].id}
     assert client_a.post(f"/api/v1/quizzes/{quiz.pk}/regrade", body).status_code == 403
+    assert client_a.get(f"/api/v1/quizzes/{quiz.pk}/regrade").status_code == 403
     response = instructor_client.post(f"/api/v1/quizzes/{quiz.pk}/regrade", body)
-    assert response.status_code == 200 and response.json() == {"regraded": 0}
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    assert not QuizRegrade.objects.filter(requested_by__isnull=True).exists()
+
+
+def test_a_regrade_is_queued_then_followed_to_the_end(
+    instructor_client, student_a, make_quiz, synced, django_capture_on_commit_callbacks
+):
+    quiz = make_quiz()
+    submitted_attempt(
+        client_for_user(student_a), student_a, quiz, django_capture_on_commit_callbacks
+    )
+    url = f"/api/v1/quizzes/{quiz.pk}/regrade"
+    body = {"template": synced.templates[0].id}
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = instructor_client.post(url, body, format="json")
+    assert queued.status_code == 202
+    assert (queued.json()["status"], queued.json()["done"]) == ("queued", 0)
+    [row] = instructor_client.get(url).json()
+    assert row["id"] == queued.json()["id"] and row["template"] == synced.templates[0].id
+    assert (row["status"], row["total"], row["done"], row["sent"], row["graded"]) == (
+        "finished",
+        1,
+        1,
+        1,
+        1,
+    )
+    assert row["finished"] is True
+
+
+def test_a_second_regrade_of_the_same_template_waits_for_the_first(
+    instructor_client, make_quiz, synced, monkeypatch
+):
+    from quizzes import quiz_tasks
+
+    monkeypatch.setattr(quiz_tasks.regrade_quiz_template_task, "delay", lambda regrade_id: None)
+    quiz = make_quiz()
+    url = f"/api/v1/quizzes/{quiz.pk}/regrade"
+    body = {"template": synced.templates[0].id}
+    assert instructor_client.post(url, body, format="json").status_code == 202
+    again = instructor_client.post(url, body, format="json")
+    assert again.status_code == 409 and "already under way" in again.json()["detail"]
 
 
 def test_an_instructor_edits_the_close_time(instructor_client, make_quiz):
@@ -252,16 +295,25 @@ def test_an_instructor_edits_the_close_time(instructor_client, make_quiz):
         ("/api/v1/quizzes/attempts/{attempt}/questions/1/answers", "put", 3),
         ("/api/v1/quizzes/attempts/{attempt}", "get", 6),
         ("/api/v1/quizzes", "get", 4),
+        ("/api/v1/quizzes/{quiz}/regrade", "get", 3),
     ],
 )
 def test_quiz_endpoints_cost_a_fixed_number_of_queries(
     client_a, student_a, make_quiz, django_assert_max_num_queries, url, method, budget
 ):
-    attempt = start_attempt(user=student_a, quiz=make_quiz())
-    client_a.get("/api/v1/quizzes")
+    quiz = make_quiz()
+    attempt = start_attempt(user=student_a, quiz=quiz)
+    client = client_a
+    if "regrade" in url:
+        from tests.conftest import UserFactory, client_for
+
+        client = client_for(UserFactory(username="ian", role="instructors"))
+    client.get("/api/v1/quizzes")
     with django_assert_max_num_queries(budget):
-        response = getattr(client_a, method)(
-            url.format(attempt=attempt.pk), {"answers": {}, "sequence": 1}, format="json"
+        response = getattr(client, method)(
+            url.format(attempt=attempt.pk, quiz=quiz.pk),
+            {"answers": {}, "sequence": 1},
+            format="json",
         )
     assert response.status_code == 200
 
@@ -325,3 +377,274 @@ def test_the_instructors_attempt_list_costs_the_same_for_any_class_size(
     with django_assert_max_num_queries(5):
         response = instructor_client.get(f"/api/v1/quizzes/{quiz.pk}/attempts")
     assert len(response.json()) == students
+
+
+def client_for_user(user):
+    from tests.conftest import client_for
+
+    return client_for(user)
+
+
+# --- per-question checks ------------------------------------------------------------------
+
+
+def answers_url(attempt, position=1):
+    return f"/api/v1/quizzes/attempts/{attempt.pk}/questions/{position}/answers"
+
+
+def far_off_answers(problem):
+    """A wrong answer that shares no text with the right one (the leak checks look for it)."""
+    return {part.key: "123457" for part in variant_from_snapshot(problem.snapshot).parts}
+
+
+@pytest.fixture
+def checked_quiz(make_quiz):
+    return make_quiz(
+        feedback_release="immediately", solution_release="after_close", checks_per_question=2
+    )
+
+
+def test_a_check_is_graded_and_its_verdict_read_on_the_long_poll(
+    client_a, student_a, checked_quiz, django_capture_on_commit_callbacks
+):
+    attempt = start_attempt(user=student_a, quiz=checked_quiz)
+    problem = attempt.questions.get(position=1).problem
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post(
+            answers_url(attempt), {"answers": right_answers(problem), "sequence": 7}, format="json"
+        )
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["checks_used"], body["checks_left"], body["sequence"]) == (1, 1, 7)
+    assert body["submission_url"] == f"/api/v1/submissions/{body['id']}"
+    verdict = client_a.get(body["submission_url"] + "?wait=5").json()
+    assert verdict["status"] == "graded" and verdict["score"] == 1.0
+    assert all(part["correct"] for part in verdict["parts"].values())
+    # The same answers again: the same check, nothing used.
+    again = client_a.post(
+        answers_url(attempt), {"answers": right_answers(problem), "sequence": 8}, format="json"
+    )
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    assert again.json()["checks_left"] == 1
+    # The attempt shows the check while it runs, and the page's reload finds it.
+    question = client_a.get(f"/api/v1/quizzes/attempts/{attempt.pk}").json()["questions"][0]
+    assert question["check"]["submission"] == body["id"] and question["check"]["left"] == 1
+    assert question["check"]["result"]["score"] == 1.0 and "result" not in question
+
+
+def test_a_check_never_shows_the_answer_or_the_solution_before_the_policy_allows(
+    client_a, student_a, checked_quiz, django_capture_on_commit_callbacks
+):
+    attempt = start_attempt(user=student_a, quiz=checked_quiz)
+    problem = attempt.questions.get(position=1).problem
+    variant = variant_from_snapshot(problem.snapshot)
+    with django_capture_on_commit_callbacks(execute=True):
+        check = client_a.post(
+            answers_url(attempt),
+            {"answers": far_off_answers(problem), "sequence": 1},
+            format="json",
+        )
+    bodies = [
+        check.json(),
+        client_a.get(check.json()["submission_url"] + "?wait=5").json(),
+        client_a.get(f"/api/v1/quizzes/attempts/{attempt.pk}").json(),
+    ]
+    assert bodies[1]["status"] == "graded" and bodies[1]["correct"] is False
+    for body in bodies:
+        text = json.dumps(body)
+        assert not {"solution", "answer_latex"} & set(keys_in(body))
+        assert json.dumps(variant.solution_html)[1:-1] not in text
+        for part in variant.parts:
+            assert json.dumps(part.answer)[1:-1] not in text or len(part.answer) < 3
+
+
+def keys_in(value):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from keys_in(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from keys_in(inner)
+
+
+def test_an_unreadable_check_returns_the_parsers_message_and_uses_nothing(
+    client_a, student_a, checked_quiz
+):
+    attempt = start_attempt(user=student_a, quiz=checked_quiz)
+    problem = attempt.questions.get(position=1).problem
+    response = client_a.post(
+        answers_url(attempt), {"answers": unparsable_answers(problem), "sequence": 1}, format="json"
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == set(right_answers(problem))
+    assert all(e["message"] and isinstance(e["position"], int) for e in errors.values())
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "reason", "code"),
+    [
+        ({"feedback_release": "after_submission"}, "not_offered", 403),
+        ({"feedback_release": "immediately", "checks_per_question": 0}, "not_offered", 403),
+    ],
+)
+def test_a_quiz_that_does_not_offer_checks_refuses_them(
+    client_a, student_a, make_quiz, settings, reason, code
+):
+    attempt = start_attempt(user=student_a, quiz=make_quiz(**settings))
+    problem = attempt.questions.get(position=1).problem
+    response = client_a.post(
+        answers_url(attempt), {"answers": right_answers(problem), "sequence": 1}, format="json"
+    )
+    assert response.status_code == code and response.json()["reason"] == reason
+    assert "submitted" in response.json()["detail"] or "checks" in response.json()["detail"]
+    assert not Submission.objects.exists()
+
+
+def test_checks_run_out(client_a, student_a, make_quiz):
+    quiz = make_quiz(feedback_release="immediately", checks_per_question=1)
+    attempt = start_attempt(user=student_a, quiz=quiz)
+    problem = attempt.questions.get(position=1).problem
+    first = client_a.post(
+        answers_url(attempt), {"answers": far_off_answers(problem), "sequence": 1}, format="json"
+    )
+    assert first.status_code == 202 and first.json()["checks_left"] == 0
+    second = client_a.post(
+        answers_url(attempt), {"answers": right_answers(problem), "sequence": 2}, format="json"
+    )
+    assert second.status_code == 409 and second.json()["reason"] == "no_checks_left"
+    assert "every check" in second.json()["detail"]
+    assert Submission.objects.count() == 1
+
+
+def test_a_check_after_the_deadline_is_refused_and_submits_the_attempt(
+    client_a, student_a, checked_quiz, django_capture_on_commit_callbacks
+):
+    attempt = start_attempt(user=student_a, quiz=checked_quiz)
+    problem = attempt.questions.get(position=1).problem
+    QuizAttempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post(
+            answers_url(attempt), {"answers": right_answers(problem), "sequence": 1}, format="json"
+        )
+    assert response.status_code == 409 and response.json()["reason"] == "attempt_closed"
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is not None and attempt.expired
+
+
+@pytest.mark.parametrize(
+    ("caller", "expected"),
+    [("client_b", 404), ("instructor_client", 404), ("anonymous_client", 401)],
+)
+def test_no_one_else_checks_a_students_question(request, student_a, checked_quiz, caller, expected):
+    attempt = start_attempt(user=student_a, quiz=checked_quiz)
+    problem = attempt.questions.get(position=1).problem
+    client = request.getfixturevalue(caller)
+    response = client.post(
+        answers_url(attempt), {"answers": right_answers(problem), "sequence": 1}, format="json"
+    )
+    assert response.status_code == expected
+    assert not Submission.objects.exists()
+    assert attempt.questions.get(position=1).answers == {}
+
+
+def test_another_student_cannot_read_a_check(client_a, client_b, student_a, checked_quiz):
+    attempt = start_attempt(user=student_a, quiz=checked_quiz)
+    problem = attempt.questions.get(position=1).problem
+    check = client_a.post(
+        answers_url(attempt), {"answers": right_answers(problem), "sequence": 1}, format="json"
+    ).json()
+    assert client_b.get(check["submission_url"]).status_code == 404
+    assert client_a.get(check["submission_url"]).status_code == 200
+
+
+def test_the_check_endpoint_costs_a_fixed_number_of_queries(
+    client_a, student_a, checked_quiz, django_assert_max_num_queries
+):
+    attempt = start_attempt(user=student_a, quiz=checked_quiz)
+    problem = attempt.questions.get(position=1).problem
+    client_a.get("/api/v1/quizzes")
+    with django_assert_max_num_queries(13):
+        response = client_a.post(
+            answers_url(attempt), {"answers": right_answers(problem), "sequence": 1}, format="json"
+        )
+    assert response.status_code == 202
+
+
+def test_the_schema_describes_the_check_and_the_regrade_progress(anonymous_client):
+    paths = anonymous_client.get("/api/schema/?format=json").json()["paths"]
+    answers = paths["/api/v1/quizzes/attempts/{attempt_id}/questions/{position}/answers"]
+    assert {"put", "post"} <= set(answers)
+    assert {"202", "400", "403", "409"} <= set(answers["post"]["responses"])
+    assert {"get", "post"} <= set(paths["/api/v1/quizzes/{quiz_id}/regrade"])
+
+
+# --- the audience -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def alices_quiz(make_quiz, student_a):
+    return make_quiz(audience=Audience(students=[student_a]))
+
+
+def test_a_student_outside_the_audience_neither_sees_nor_starts_the_quiz(
+    client_a, client_b, alices_quiz
+):
+    assert [row["id"] for row in client_b.get("/api/v1/quizzes").json()] == []
+    assert client_b.get(f"/api/v1/quizzes/{alices_quiz.pk}").status_code == 404
+    assert client_b.get(f"/api/v1/quizzes/{alices_quiz.pk}/attempts").status_code == 404
+    assert client_b.post(f"/api/v1/quizzes/{alices_quiz.pk}/attempts").status_code == 404
+    assert not QuizAttempt.objects.exists()
+    assert [row["id"] for row in client_a.get("/api/v1/quizzes").json()] == [alices_quiz.pk]
+    assert client_a.post(f"/api/v1/quizzes/{alices_quiz.pk}/attempts").status_code == 201
+
+
+def test_a_group_audience_lets_its_members_in(client_b, student_b, make_quiz):
+    from django.contrib.auth.models import Group
+
+    section = Group.objects.create(name="section-2")
+    quiz = make_quiz(audience=Audience(groups=[section]))
+    assert client_b.get(f"/api/v1/quizzes/{quiz.pk}").status_code == 404
+    student_b.groups.add(section)
+    assert client_b.get(f"/api/v1/quizzes/{quiz.pk}").status_code == 200
+
+
+def test_an_instructor_sets_and_changes_the_audience(
+    instructor_client, client_b, student_a, student_b, synced
+):
+    from django.contrib.auth.models import Group
+
+    Group.objects.create(name="section-3")
+    body = create_body(synced, audience={"students": ["alice"], "groups": ["section-3"]})
+    created = instructor_client.post("/api/v1/quizzes", body, format="json")
+    assert created.status_code == 201, created.content
+    quiz_id = created.json()["id"]
+    assert created.json()["audience"] == {"students": ["alice"], "groups": ["section-3"]}
+    assert client_b.get(f"/api/v1/quizzes/{quiz_id}").status_code == 404
+    changed = instructor_client.patch(
+        f"/api/v1/quizzes/{quiz_id}", {"audience": {"students": ["bob"]}}, format="json"
+    )
+    assert changed.json()["audience"] == {"students": ["bob"], "groups": []}
+    assert client_b.get(f"/api/v1/quizzes/{quiz_id}").status_code == 200
+    # The students never see who else the quiz is set for.
+    assert "audience" not in client_b.get(f"/api/v1/quizzes/{quiz_id}").json()
+
+
+@pytest.mark.parametrize(
+    ("audience", "message"),
+    [
+        ({"students": ["nobody"]}, "no student 'nobody'"),
+        ({"groups": ["no-such-group"]}, "no group 'no-such-group'"),
+        ({"students": ["ines"]}, "is staff"),
+    ],
+)
+def test_an_audience_names_existing_students_and_groups(
+    instructor_client, synced, audience, message
+):
+    response = instructor_client.post(
+        "/api/v1/quizzes", create_body(synced, audience=audience), format="json"
+    )
+    assert response.status_code == 400 and message in json.dumps(response.json())
+    assert not Quiz.objects.exists()

@@ -1,5 +1,6 @@
-"""Quiz pages: the instructor's form, attempts table, extension and regrade; the student's list,
-taking page (saved answers shown, no solutions) and results."""
+"""Quiz pages: the instructor's form (audience and checks included), attempts table, extension
+and regrade with its progress; the student's list (only the quizzes set for them), taking page
+(saved answers shown, no solutions, a check button when offered) and results."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from quizzes.models import Quiz, QuizAttempt
-from quizzes.services.quizzes import autosave_answers, start_attempt, submit_attempt
+from quizzes.models import Quiz, QuizAttempt, QuizRegrade
+from quizzes.services.quizzes import Audience, autosave_answers, start_attempt, submit_attempt
 from tests.conftest import right_answers, wrong_answers
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,75 @@ def test_an_instructor_creates_a_quiz_from_the_form(browser_instructor, synced):
     quiz = Quiz.objects.get()
     assert response.status_code == 302 and response.url == f"/quizzes/{quiz.pk}"
     assert quiz.time_limit_seconds == 600 and quiz.pool.count() == 2
+    assert quiz.checks_per_question == 1 and not quiz.audience_students.exists()
+
+
+def test_the_form_sets_checks_and_the_audience(browser_instructor, student_a, synced):
+    from django.contrib.auth.models import Group
+
+    section = Group.objects.create(name="section-a")
+    now = timezone.now()
+    page = browser_instructor.get("/quizzes/new").content.decode()
+    assert "section-a" in page and "alice" in page and "instructors" not in page
+    response = browser_instructor.post(
+        "/quizzes/new",
+        {
+            "title": "Checked quiz",
+            "pool": "side-road 1",
+            "question_count": 1,
+            "time_limit_minutes": 10,
+            "attempts_allowed": 1,
+            "opens_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "feedback_release": "immediately",
+            "solution_release": "after_close",
+            "checks_per_question": 3,
+            "audience_groups": [section.pk],
+            "audience_students": [student_a.pk],
+        },
+    )
+    assert response.status_code == 302
+    quiz = Quiz.objects.get()
+    assert quiz.checks_per_question == 3
+    assert list(quiz.audience_groups.all()) == [section]
+    assert list(quiz.audience_students.all()) == [student_a]
+    detail = browser_instructor.get(f"/quizzes/{quiz.pk}").content.decode()
+    assert "groups section-a; students alice" in detail
+    assert "3 checks per question during the attempt" in detail
+    edit = browser_instructor.get(f"/quizzes/{quiz.pk}/edit").content.decode()
+    assert 'name="checks_per_question" value="3"' in edit
+
+
+def test_the_form_refuses_more_checks_than_a_problem_allows(browser_instructor, synced, settings):
+    settings.MAX_ATTEMPTS_PER_PROBLEM = 4
+    response = browser_instructor.post("/quizzes/new", {"checks_per_question": 9})
+    assert response.status_code == 200
+    assert "less than or equal to 4" in response.content.decode()
+
+
+def test_a_student_outside_the_audience_finds_no_quiz_page(client, student_a, student_b, make_quiz):
+    quiz = make_quiz(audience=Audience(students=[student_a]))
+    client.force_login(student_b)
+    assert "Week 3 quiz" not in client.get("/quizzes").content.decode()
+    assert client.get(f"/quizzes/{quiz.pk}").status_code == 404
+    assert client.post(f"/quizzes/{quiz.pk}/start").status_code == 404
+    assert not QuizAttempt.objects.exists()
+    client.force_login(student_a)
+    assert "Week 3 quiz" in client.get("/quizzes").content.decode()
+
+
+def test_the_take_page_offers_checks_only_when_feedback_is_immediate(
+    browser_a, student_a, make_quiz
+):
+    immediate = start_attempt(
+        user=student_a, quiz=make_quiz(feedback_release="immediately", checks_per_question=2)
+    )
+    page = browser_a.get(f"/quizzes/attempts/{immediate.pk}").content.decode()
+    assert "Check this question" in page and "2 checks left for this question." in page
+    assert "gradient/answers.js" in page and 'id="verdict-1-' in page
+    later = start_attempt(user=student_a, quiz=make_quiz(title="Later feedback"))
+    page = browser_a.get(f"/quizzes/attempts/{later.pk}").content.decode()
+    assert "Check this question" not in page
 
 
 def test_the_form_names_an_unknown_pool_entry(browser_instructor, synced):
@@ -103,15 +173,26 @@ def test_the_instructor_extends_a_students_time_from_the_attempts_table(
     assert attempt.extra_seconds == 300
 
 
-def test_the_instructor_regrades_from_the_quiz_page(
-    browser_instructor, student_a, make_quiz, synced
+def test_the_instructor_regrades_from_the_quiz_page_and_follows_it(
+    browser_instructor, student_a, make_quiz, synced, monkeypatch
 ):
+    from quizzes import quiz_tasks
+    from quizzes.services.quizzes import run_regrade
+
     quiz = make_quiz()
     submit_attempt(attempt=start_attempt(user=student_a, quiz=quiz))
+    # No worker has taken it yet.
+    monkeypatch.setattr(quiz_tasks.regrade_quiz_template_task, "delay", lambda regrade_id: None)
     response = browser_instructor.post(
         f"/quizzes/{quiz.pk}/regrade", {"template": synced.templates[0].id}, follow=True
     )
-    assert "0 answers sent for regrading" in response.content.decode()
+    page = response.content.decode()
+    assert "queued; its progress is below" in page
+    assert "queued, waiting for a worker" in page and 'data-finished="no"' in page
+    assert "gradient/quiz.js" in page
+    run_regrade(regrade_id=QuizRegrade.objects.get().pk)
+    page = browser_instructor.get(f"/quizzes/{quiz.pk}").content.decode()
+    assert "finished: 0 answers regraded" in page and 'data-finished="yes"' in page
 
 
 def test_the_quiz_list_offers_start_then_resume(browser_a, student_a, make_quiz):
@@ -187,7 +268,11 @@ def quiz_template_contexts(*, student, quiz, run_on_commit) -> dict[str, dict]:
     from quizzes import quiz_selectors
     from quizzes.quiz_forms import QuizForm
     from quizzes.quiz_pages import take_page
-    from quizzes.services.quizzes import expire_overdue_attempts, record_attempt_score
+    from quizzes.services.quizzes import (
+        expire_overdue_attempts,
+        record_attempt_score,
+        request_regrade,
+    )
 
     submitted = start_attempt(user=student, quiz=quiz)
     for question in submitted.questions.select_related("attempt", "problem"):
@@ -209,6 +294,8 @@ def quiz_template_contexts(*, student, quiz, run_on_commit) -> dict[str, dict]:
         for row in quiz_selectors.quizzes_for(user=student, for_staff=False)
     ]
     expire_overdue_attempts(quiz=quiz)
+    with run_on_commit(execute=True):
+        request_regrade(quiz=quiz, template=question.problem.template, requested_by=quiz.created_by)
     return {
         "quizzes/quiz/list.html": {"quizzes": rows, "staff": False, "nav": "quizzes"},
         "quizzes/quiz/form.html": {
@@ -223,6 +310,7 @@ def quiz_template_contexts(*, student, quiz, run_on_commit) -> dict[str, dict]:
             "nav": "quizzes",
             "attempts": quiz_selectors.attempts_of_quiz(quiz),
             "templates": quiz_selectors.templates_in_quiz(quiz),
+            "regrades": quiz_selectors.regrades_of_quiz(quiz),
         },
         "quizzes/quiz/take.html": take_page(attempt=in_progress) | {"nav": "quizzes"},
         "quizzes/quiz/results.html": {
