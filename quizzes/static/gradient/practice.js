@@ -1,7 +1,8 @@
-/* Gradient practice page: live preview, submit and poll, hints, worked solution.
+/* Gradient practice page: live preview, submit and wait for the verdict, hints, worked solution.
  *
  * Plain script, no build step. The page is rendered by the server (statement, prompts, inputs);
- * this script only adds behaviour, reading the problem's state from #problem-data.
+ * this script only adds behaviour, reading the problem's state from #problem-data. The preview,
+ * the verdicts (answers.js) and the wait for grading (api.js) are shared with the quiz page.
  * Everything the student types stays in the inputs and, until it is graded, in localStorage.
  */
 (function () {
@@ -14,12 +15,13 @@
   }
   var problem = JSON.parse(dataNode.textContent);
   var api = problem.urls;
+  var answersUi = window.GradientAnswers;
+  var clear = answersUi.clear;
+  var make = answersUi.make;
+  var renderMath = answersUi.renderMath;
+  var renderLatex = answersUi.renderLatex;
+  var percent = answersUi.percent;
   var PREVIEW_DELAY_MS = 250;
-  var POLL_FIRST_MS = 150;
-  var POLL_MAX_MS = 2000;
-  var POLL_GIVE_UP_MS = 90000;
-  var WAIT_SECONDS = 8;
-  var FINAL_STATUSES = ["graded", "invalid", "failed", "timeout"];
   var draftKey = "gradient:draft:" + problem.id;
 
   var submitButton = document.getElementById("submit-button");
@@ -39,51 +41,6 @@
       return window.crypto.randomUUID();
     }
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
-  }
-
-  function sleep(ms) {
-    return new Promise(function (resolve) {
-      window.setTimeout(resolve, ms);
-    });
-  }
-
-  function renderMath(element) {
-    if (typeof window.renderMathInElement === "function") {
-      window.renderMathInElement(element, {
-        delimiters: [
-          { left: "$$", right: "$$", display: true },
-          { left: "\\[", right: "\\]", display: true },
-          { left: "$", right: "$", display: false },
-          { left: "\\(", right: "\\)", display: false },
-        ],
-        throwOnError: false,
-      });
-    }
-  }
-
-  function renderLatex(latex, element, display) {
-    if (window.katex && typeof window.katex.render === "function") {
-      window.katex.render(latex, element, { throwOnError: false, displayMode: Boolean(display) });
-    } else {
-      element.textContent = latex;
-    }
-  }
-
-  function clear(element) {
-    while (element.firstChild) {
-      element.removeChild(element.firstChild);
-    }
-  }
-
-  function make(tag, className, text) {
-    var element = document.createElement(tag);
-    if (className) {
-      element.className = className;
-    }
-    if (text !== undefined && text !== null) {
-      element.textContent = text;
-    }
-    return element;
   }
 
   /* What went wrong with a request, and what the student can do about it. */
@@ -142,7 +99,7 @@
       preview: box.querySelector(".preview"),
       verdict: box.querySelector(".verdict"),
       timer: null,
-      sequence: 0,
+      previewSequence: 0,
     };
   });
 
@@ -216,69 +173,8 @@
 
   /* ---------- live preview ---------- */
 
-  /* The text as typed, with a caret under the character the parser stopped at. */
-  function caretView(text, position) {
-    var pre = make("pre", "caret-view");
-    pre.setAttribute("aria-hidden", "true");
-    var at = Math.max(0, Math.min(typeof position === "number" ? position : text.length, text.length));
-    pre.appendChild(document.createTextNode(text + "\n" + " ".repeat(at)));
-    pre.appendChild(make("span", "caret", "^"));
-    return pre;
-  }
-
-  function showParseError(part, message, position, text) {
-    clear(part.preview);
-    part.preview.classList.add("has-error");
-    var where =
-      typeof position === "number" && !/position|character/i.test(message) ? " (at character " + (position + 1) + ")" : "";
-    part.preview.appendChild(make("p", "parse-error", message + where));
-    part.preview.appendChild(caretView(text, position));
-    if (part.input) {
-      part.input.setAttribute("aria-invalid", "true");
-    }
-  }
-
-  function showReading(part, latex) {
-    clear(part.preview);
-    part.preview.classList.remove("has-error");
-    if (part.input) {
-      part.input.removeAttribute("aria-invalid");
-    }
-    part.preview.appendChild(make("span", "read-as", "Read as"));
-    var math = make("span", "preview-math");
-    part.preview.appendChild(math);
-    /* Display style, so fractions and exponents in the read-back are as large as in print. */
-    renderLatex(latex, math, true);
-  }
-
   function requestPreview(part) {
-    var text = part.input.value;
-    part.sequence += 1;
-    var mine = part.sequence;
-    if (text.trim() === "") {
-      clear(part.preview);
-      part.preview.classList.remove("has-error");
-      part.input.removeAttribute("aria-invalid");
-      return;
-    }
-    var body = { kind: part.kind, text: text };
-    if (Object.keys(part.options).length) {
-      body.options = part.options;
-    }
-    request("POST", api.preview, body).then(function (response) {
-      if (mine !== part.sequence) {
-        return; /* a newer keystroke has its own preview on the way */
-      }
-      if (response && response.ok && response.data && typeof response.data.latex === "string") {
-        showReading(part, response.data.latex);
-      } else if (response && response.data && typeof response.data.error === "string") {
-        showParseError(part, response.data.error, response.data.position, text);
-      } else {
-        clear(part.preview);
-        part.preview.classList.add("has-error");
-        part.preview.appendChild(make("p", "parse-error", "Preview unavailable: " + describeFailure(response)));
-      }
-    });
+    return answersUi.requestPreview(part, api.preview, describeFailure);
   }
 
   parts.forEach(function (part) {
@@ -291,9 +187,8 @@
         if (part.verdict.classList.contains("empty-answer")) {
           clear(part.verdict);
           part.verdict.className = "verdict";
-        } else if (part.verdict.firstChild) {
-          /* The verdict was for the previous text: keep it readable but visibly out of date. */
-          part.verdict.classList.add("stale");
+        } else {
+          answersUi.markVerdictStale(part);
         }
         window.clearTimeout(part.timer);
         part.timer = window.setTimeout(function () {
@@ -314,66 +209,10 @@
 
   /* ---------- verdicts ---------- */
 
-  function percent(score) {
-    return Math.round((Number(score) || 0) * 100) + "%";
-  }
-
-  function feedbackLines(feedback) {
-    if (!feedback) {
-      return [];
-    }
-    return (Array.isArray(feedback) ? feedback : [feedback]).filter(function (line) {
-      return typeof line === "string" && line.trim() !== "";
-    });
-  }
-
-  function showPartVerdict(part, verdict) {
-    clear(part.verdict);
-    part.verdict.className = "verdict";
-    if (!verdict) {
-      return;
-    }
-    var heading;
-    if (verdict.status === "invalid") {
-      part.verdict.classList.add("incorrect");
-      heading = "Could not read this answer.";
-    } else if (verdict.status === "timeout") {
-      part.verdict.classList.add("partial");
-      heading = "This answer took too long to check. Try writing it more simply.";
-    } else if (verdict.correct) {
-      part.verdict.classList.add("correct");
-      heading = "Correct.";
-    } else if (Number(verdict.score) > 0) {
-      part.verdict.classList.add("partial");
-      heading = "Partly right: " + percent(verdict.score) + ".";
-    } else {
-      part.verdict.classList.add("incorrect");
-      heading = "Not quite.";
-    }
-    part.verdict.appendChild(make("strong", "", heading));
-    var lines = [];
-    feedbackLines(verdict.feedback)
-      .concat(feedbackLines(verdict.message))
-      .forEach(function (line) {
-        /* The heading already says right or wrong; keep only lines that add something. */
-        if (!/^(not correct|incorrect|correct|right|wrong)\.?$/i.test(line.trim()) && lines.indexOf(line) === -1) {
-          lines.push(line);
-        }
-      });
-    if (lines.length) {
-      var list = make("ul");
-      lines.forEach(function (line) {
-        list.appendChild(make("li", "", line));
-      });
-      part.verdict.appendChild(list);
-      renderMath(list);
-    }
-  }
-
   function showSubmission(submission) {
     var partVerdicts = submission.parts || {};
     parts.forEach(function (part) {
-      showPartVerdict(part, partVerdicts[part.key]);
+      answersUi.showVerdict(part, partVerdicts[part.key]);
     });
     clear(resultBox);
     resultBox.hidden = false;
@@ -487,53 +326,20 @@
   }
 
   function showInvalid(errors, answers) {
-    parts.forEach(function (part) {
-      var error = errors[part.key];
-      if (error) {
-        var message = typeof error === "string" ? error : error.message;
-        var position = typeof error === "object" ? error.position : null;
-        showParseError(part, message, position, answers[part.key] || "");
-      }
-    });
-    var first = parts.filter(function (part) {
-      return errors[part.key] && part.input;
-    })[0];
+    var first = answersUi.showParseErrors(parts, errors, answers);
     if (first) {
       first.input.focus();
     }
   }
 
   function poll(url) {
-    // Each read waits on the server until the verdict is stored (or WAIT_SECONDS pass), so the
-    // verdict shows the moment grading ends without the page asking over and over.
-    var started = Date.now();
-    var delay = 0;
-    var waitingUrl = url + (url.indexOf("?") === -1 ? "?" : "&") + "wait=" + WAIT_SECONDS;
-    function step() {
-      return sleep(delay).then(function () {
-        return request("GET", waitingUrl).then(function (response) {
-          if (response && response.ok && response.data) {
-            if (FINAL_STATUSES.indexOf(response.data.status) !== -1) {
-              return response.data;
-            }
-          } else if (response && response.status < 500 && response.status !== 429) {
-            throw new Error(describeFailure(response));
-          }
-          if (Date.now() - started > POLL_GIVE_UP_MS) {
-            throw new Error(
-              "Grading is taking longer than usual. Your submission is saved; reload this page in a minute to see the result."
-            );
-          }
-          var seconds = Math.floor((Date.now() - started) / 1000);
-          if (seconds >= 2) {
-            setStatus("Grading… " + seconds + " s (hard answers take longer)", { busy: true });
-          }
-          delay = delay ? Math.min(POLL_MAX_MS, Math.round(delay * 1.6)) : POLL_FIRST_MS;
-          return step();
-        });
-      });
-    }
-    return step();
+    return window.GradientApi.waitForSubmission(url, {
+      describe: describeFailure,
+      tooLong: "Grading is taking longer than usual. Your submission is saved; reload this page in a minute to see the result.",
+      onWaiting: function (seconds) {
+        setStatus("Grading… " + seconds + " s (hard answers take longer)", { busy: true });
+      },
+    });
   }
 
   function submitUrl(submissionId) {
@@ -684,9 +490,9 @@
   });
   showHints(problem.hints, problem.hints_remaining);
   showAttempts(problem.submissions);
-  if (last && FINAL_STATUSES.indexOf(last.status) !== -1 && last.parts) {
+  if (last && window.GradientApi.isFinished(last) && last.parts) {
     showSubmission(last);
-  } else if (last && FINAL_STATUSES.indexOf(last.status) === -1) {
+  } else if (last && !window.GradientApi.isFinished(last)) {
     setBusy(true);
     setStatus("Grading…", { busy: true });
     poll(submitUrl(last.id))

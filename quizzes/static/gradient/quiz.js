@@ -1,10 +1,14 @@
-/* Gradient quiz page: the server's timer, moving between questions, autosave while typing, live
- * preview per input, and the final submit with a summary of unanswered questions.
+/* Gradient quiz pages. The taking page: the server's timer, moving between questions, autosave
+ * while typing, live preview per input, a per-question check when the quiz releases feedback
+ * immediately, and the final submit with a summary of unanswered questions. The instructor's
+ * quiz page: regrades followed until they finish.
  *
  * Nothing typed is lost: every change goes to localStorage at once and to the server after a
  * short pause (and at once on blur, tab switch or page close). Each save carries a sequence that
  * only grows, so the server keeps the newest text whatever order saves arrive in; a save that
- * failed is resent until it lands, and a reload resends whatever the server has not confirmed. */
+ * failed is resent until it lands, and a reload resends whatever the server has not confirmed.
+ * A check saves the question too (same sequence), then waits for the verdict on the same
+ * long-poll as practice; the preview and the verdicts are drawn by answers.js. */
 (function () {
   "use strict";
 
@@ -19,6 +23,7 @@
     return;
   }
   var data = JSON.parse(dataElement.textContent);
+  var answersUi = window.GradientAnswers;
   var storageKey = "gradient-quiz-" + data.attempt;
   var statusLine = document.getElementById("save-status");
   var timerElement = document.getElementById("quiz-timer");
@@ -69,6 +74,7 @@
         input: box.querySelector("input[type=text]"),
         choiceInputs: Array.prototype.slice.call(box.querySelectorAll("input[type=radio], input[type=checkbox]")),
         preview: box.querySelector(".preview"),
+        verdict: box.querySelector(".verdict"),
         timer: null,
         previewSequence: 0,
       };
@@ -82,6 +88,11 @@
       acked: question.sequence || 0,
       timer: null,
       inFlight: false,
+      check: question.check || null,
+      checkButton: document.getElementById("check-" + question.position),
+      checkStatus: document.getElementById("check-status-" + question.position),
+      checking: false,
+      checkedAnswers: null,
     };
   });
 
@@ -212,6 +223,7 @@
     question.sequence = nextSequence(question);
     writeLocal();
     markNav();
+    markChecksStale(question);
     setStatus("Saving…");
     window.clearTimeout(question.timer);
     question.timer = window.setTimeout(function () {
@@ -221,54 +233,182 @@
 
   /* ---------- live preview ---------- */
 
-  function showPreview(part, latex) {
-    part.preview.textContent = "";
-    part.preview.classList.remove("has-error");
-    var label = document.createElement("span");
-    label.className = "read-as";
-    label.textContent = "Read as";
-    var math = document.createElement("span");
-    math.className = "preview-math";
-    part.preview.appendChild(label);
-    part.preview.appendChild(math);
-    if (window.katex && typeof window.katex.render === "function") {
-      window.katex.render(latex, math, { throwOnError: false, displayMode: true });
-    } else {
-      math.textContent = latex;
+  function requestPreview(part) {
+    return answersUi.requestPreview(part, data.urls.preview);
+  }
+
+  /* ---------- checking a question ---------- */
+
+  function sameAnswers(question, checked) {
+    if (!checked) {
+      return false;
+    }
+    return question.parts.every(function (part) {
+      return String(question.answers[part.key] || "") === String(checked[part.key] || "");
+    });
+  }
+
+  function markChecksStale(question) {
+    if (question.checkedAnswers && !sameAnswers(question, question.checkedAnswers)) {
+      question.parts.forEach(answersUi.markVerdictStale);
     }
   }
 
-  function showPreviewError(part, message, position) {
-    part.preview.textContent = "";
-    part.preview.classList.add("has-error");
-    var line = document.createElement("p");
-    line.className = "parse-error";
-    line.textContent = message + (typeof position === "number" ? " (at character " + (position + 1) + ")" : "");
-    part.preview.appendChild(line);
-  }
-
-  function requestPreview(part) {
-    var text = part.input.value;
-    part.previewSequence += 1;
-    var mine = part.previewSequence;
-    if (!text.trim()) {
-      part.preview.textContent = "";
-      part.preview.classList.remove("has-error");
+  function setCheckStatus(question, text, options) {
+    var line = question.checkStatus;
+    if (!line) {
       return;
     }
-    var body = { kind: part.kind, text: text };
-    if (Object.keys(part.options).length) {
-      body.options = part.options;
+    answersUi.clear(line);
+    line.classList.toggle("error", Boolean(options && options.error));
+    if (options && options.busy) {
+      var spinner = answersUi.make("span", "spinner");
+      spinner.setAttribute("aria-hidden", "true");
+      line.appendChild(spinner);
     }
-    request("POST", data.urls.preview, body).then(function (response) {
-      if (mine !== part.previewSequence) {
-        return;
+    line.appendChild(answersUi.make("span", "", text));
+  }
+
+  function checksLeftText(question) {
+    var left = question.check ? Number(question.check.left) || 0 : 0;
+    if (left <= 0) {
+      return "No checks left for this question; it is graded when you submit.";
+    }
+    return left + (left === 1 ? " check" : " checks") + " left for this question.";
+  }
+
+  function updateCheckButton(question) {
+    if (question.checkButton) {
+      question.checkButton.disabled = closed || question.checking || !question.check || question.check.left <= 0;
+      question.checkButton.setAttribute("aria-busy", question.checking ? "true" : "false");
+    }
+  }
+
+  function describeCheckFailure(response) {
+    if (!response) {
+      return "Could not reach the server. Your answers are kept; check again in a moment.";
+    }
+    var detail = response.data && typeof response.data.detail === "string" ? response.data.detail : "";
+    if (response.status === 401 || (response.status === 403 && /credential|CSRF|authenticat/i.test(detail))) {
+      return "Your session has ended. Log in again in another tab; your answers are kept on this device.";
+    }
+    if (response.status === 429) {
+      return "Too many checks in a short time. Wait a few seconds and check again.";
+    }
+    return detail || "The server could not check this question (error " + response.status + "). Try again in a moment.";
+  }
+
+  function showCheckResult(question, submission) {
+    var verdicts = submission.parts || {};
+    question.parts.forEach(function (part) {
+      answersUi.showVerdict(part, verdicts[part.key]);
+    });
+    question.checkedAnswers = submission.answers || question.checkedAnswers;
+    markChecksStale(question);
+    var summary;
+    if (submission.status === "graded") {
+      summary = "Checked: " + answersUi.percent(submission.score) + ". ";
+    } else if (submission.status === "invalid") {
+      summary = "Some parts could not be read; this check was not counted. ";
+    } else {
+      summary = "This check could not be graded and was not counted. ";
+    }
+    setCheckStatus(question, summary + checksLeftText(question));
+  }
+
+  function waitForCheck(question, submissionId) {
+    question.checking = true;
+    updateCheckButton(question);
+    setCheckStatus(question, "Grading…", { busy: true });
+    var url = data.urls.submission.replace("__id__", encodeURIComponent(submissionId));
+    return window.GradientApi.waitForSubmission(url, {
+      describe: describeCheckFailure,
+      tooLong: "Grading is taking longer than usual. Your answers are saved; the verdict shows when you reload.",
+      onWaiting: function (seconds) {
+        setCheckStatus(question, "Grading… " + seconds + " s", { busy: true });
+      },
+    })
+      .then(function (submission) {
+        if (submission.status !== "graded" && question.check) {
+          /* unreadable or failed on the workers: the check was given back */
+          question.check.left = Math.min(question.check.allowed, question.check.left + 1);
+        }
+        showCheckResult(question, submission);
+      })
+      .catch(function (error) {
+        setCheckStatus(question, error.message, { error: true });
+      })
+      .then(function () {
+        question.checking = false;
+        updateCheckButton(question);
+      });
+  }
+
+  function checkQuestion(question) {
+    if (question.checking || closed || !question.check) {
+      return;
+    }
+    question.parts.forEach(function (part) {
+      question.answers[part.key] = answerOf(part);
+    });
+    var empty = question.parts.filter(function (part) {
+      return String(question.answers[part.key] || "").trim() === "";
+    });
+    if (empty.length) {
+      empty.forEach(function (part) {
+        answersUi.showVerdict(part, { status: "invalid", message: "Enter an answer here before checking." });
+      });
+      setCheckStatus(question, "Answer every part, then check. Nothing was used.", { error: true });
+      return;
+    }
+    window.clearTimeout(question.timer);
+    question.sequence = nextSequence(question);
+    writeLocal();
+    var sequence = question.sequence;
+    var answers = Object.assign({}, question.answers);
+    question.checking = true;
+    updateCheckButton(question);
+    setCheckStatus(question, "Grading…", { busy: true });
+    var url = data.urls.save.replace("__position__", String(question.position));
+    request("POST", url, { answers: answers, sequence: sequence }).then(function (response) {
+      var body = response && response.data;
+      if (response && (response.ok || (response.status === 400 && body && body.errors))) {
+        /* the server stored these answers (it does so even when they do not parse) */
+        question.acked = Math.max(question.acked, sequence);
+        writeLocal();
+        showSaveState();
       }
-      if (response && response.ok && response.data && typeof response.data.latex === "string") {
-        showPreview(part, response.data.latex);
-      } else if (response && response.data && typeof response.data.error === "string") {
-        showPreviewError(part, response.data.error, response.data.position);
+      if (response && response.ok && body && body.id !== undefined) {
+        question.check.used = body.checks_used;
+        question.check.left = body.checks_left;
+        if (typeof body.seconds_left === "number") {
+          setDeadline(body.seconds_left);
+        }
+        question.checkedAnswers = body.answers || answers;
+        return waitForCheck(question, body.id);
       }
+      question.checking = false;
+      if (response && response.status === 400 && body && body.errors) {
+        var first = answersUi.showParseErrors(question.parts, body.errors, answers);
+        if (first) {
+          first.input.focus();
+        }
+        setCheckStatus(question, "Some parts could not be read: fix the marked spots. This did not use up a check.", {
+          error: true,
+        });
+      } else if (response && response.status === 409 && body && body.reason === "attempt_closed") {
+        finish("Time is up: your saved answers were submitted.");
+      } else {
+        if (response && response.status === 409 && body && body.reason === "no_checks_left") {
+          question.check.left = 0;
+        }
+        if (response && response.status === 403 && body && body.reason === "not_offered") {
+          question.check = null;
+        }
+        setCheckStatus(question, describeCheckFailure(response), { error: true });
+      }
+      updateCheckButton(question);
+      return null;
     });
   }
 
@@ -333,6 +473,29 @@
   });
   window.addEventListener("online", function () {
     flushAll(false);
+  });
+
+  /* A check made before a reload: its verdict again, or the wait for it. */
+  questions.forEach(function (question) {
+    if (!question.checkButton) {
+      return;
+    }
+    question.checkButton.addEventListener("click", function () {
+      checkQuestion(question);
+    });
+    var check = question.check;
+    if (check && check.submission && check.result && check.result.status === "grading") {
+      question.checkedAnswers = check.answers;
+      waitForCheck(question, check.submission);
+    } else if (check && check.submission && check.result) {
+      showCheckResult(question, {
+        status: check.result.status,
+        score: check.result.score,
+        parts: check.result.parts,
+        answers: check.answers,
+      });
+    }
+    updateCheckButton(question);
   });
 
   /* ---------- moving between questions ---------- */
@@ -482,4 +645,57 @@
     confirmButton.disabled = true;
     submitNow("Submitted. Loading your results…");
   });
+})();
+
+/* The instructor's quiz page: each regrade's progress, read again until it has finished. */
+(function () {
+  "use strict";
+
+  var POLL_MS = 1500;
+  var list = document.getElementById("regrades");
+  if (!list || !window.GradientApi) {
+    return;
+  }
+
+  function progressText(regrade) {
+    if (regrade.status === "queued") {
+      return "queued, waiting for a worker";
+    }
+    if (regrade.status === "failed") {
+      return "stopped: " + regrade.message;
+    }
+    if (regrade.status === "running") {
+      return regrade.done + " of " + regrade.total + " questions done";
+    }
+    if (regrade.finished) {
+      return "finished: " + regrade.sent + (regrade.sent === 1 ? " answer" : " answers") + " regraded";
+    }
+    return regrade.graded + " of " + regrade.sent + " new verdicts in";
+  }
+
+  function unfinished() {
+    return list.querySelectorAll('[data-regrade][data-finished="no"]').length;
+  }
+
+  function poll() {
+    if (!unfinished()) {
+      return;
+    }
+    window.GradientApi.request("GET", list.getAttribute("data-url")).then(function (response) {
+      if (response && response.ok && Array.isArray(response.data)) {
+        response.data.forEach(function (regrade) {
+          var row = list.querySelector('[data-regrade="' + regrade.id + '"]');
+          if (!row) {
+            return;
+          }
+          row.querySelector(".regrade-progress").textContent = progressText(regrade);
+          var over = regrade.finished || regrade.status === "failed";
+          row.setAttribute("data-finished", over ? "yes" : "no");
+        });
+      }
+      window.setTimeout(poll, POLL_MS);
+    });
+  }
+
+  window.setTimeout(poll, POLL_MS);
 })();
