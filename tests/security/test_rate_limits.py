@@ -1,6 +1,7 @@
-"""Request limits: per user on submissions and previews, per address and per user name on
-logins (API and browser), per address on registrations. Past the limit: 429, Retry-After and a
-message a person can act on; other users are not affected."""
+"""Request limits: per user on submissions, previews, quiz autosaves, quiz checks and the
+diagnostic's answers (API and page, one count); per address and per user name on logins (API and
+browser), per address on registrations. Past the limit: 429, Retry-After and a message a person
+can act on; other users are not affected."""
 
 from __future__ import annotations
 
@@ -64,6 +65,81 @@ def test_previews_are_limited_per_student(student_a, student_b):
         assert alice.post("/api/v1/preview", body, format="json").status_code == 200
     assert_throttled(alice.post("/api/v1/preview", body, format="json"))
     assert bob.post("/api/v1/preview", body, format="json").status_code == 200
+
+
+def test_quiz_autosaves_are_limited_per_student(student_a, student_b, make_quiz):
+    from quizzes.services.quizzes import start_attempt
+
+    alice, bob = client_for(student_a), client_for(student_b)
+    quiz = make_quiz()
+    mine = start_attempt(user=student_a, quiz=quiz)
+    theirs = start_attempt(user=student_b, quiz=quiz)
+    url = "/api/v1/quizzes/attempts/{}/questions/1/answers"
+    for sequence in range(1, LIMIT + 1):
+        body = {"answers": {}, "sequence": sequence}
+        assert alice.put(url.format(mine.pk), body, format="json").status_code == 200
+    assert_throttled(alice.put(url.format(mine.pk), {"answers": {}, "sequence": 9}, format="json"))
+    body = {"answers": {}, "sequence": 1}
+    assert bob.put(url.format(theirs.pk), body, format="json").status_code == 200
+
+
+def test_quiz_checks_are_limited_per_student_apart_from_autosaves(student_a, student_b, make_quiz):
+    from quizzes.services.quizzes import start_attempt
+
+    alice, bob = client_for(student_a), client_for(student_b)
+    quiz = make_quiz(feedback_release="immediately", checks_per_question=2)
+    mine = start_attempt(user=student_a, quiz=quiz)
+    theirs = start_attempt(user=student_b, quiz=quiz)
+    url = "/api/v1/quizzes/attempts/{}/questions/1/answers"
+    problem = mine.questions.get(position=1).problem
+    unreadable = {"answers": unparsable_answers(problem), "sequence": 1}
+    for _ in range(LIMIT):
+        assert alice.post(url.format(mine.pk), unreadable, format="json").status_code == 400
+    assert_throttled(alice.post(url.format(mine.pk), unreadable, format="json"))
+    # Saving is counted apart, so a student out of checks still saves.
+    saved = alice.put(url.format(mine.pk), {"answers": {}, "sequence": 5}, format="json")
+    assert saved.status_code == 200
+    problem = theirs.questions.get(position=1).problem
+    body = {"answers": unparsable_answers(problem), "sequence": 1}
+    assert bob.post(url.format(theirs.pk), body, format="json").status_code == 400
+
+
+def test_diagnostic_answers_are_limited_per_student_on_the_api_and_the_page(
+    student_a, student_b, synced
+):
+    from quizzes.models import DiagnosticSession
+
+    page = Client()
+    page.force_login(student_a)
+    page.post("/diagnostic/start")
+    problem = DiagnosticSession.objects.get(user=student_a).current_problem
+    form = {f"answer-{key}": text for key, text in unparsable_answers(problem).items()}
+    for _ in range(LIMIT - 1):
+        assert page.post("/diagnostic/answer", form).status_code == 302
+    alice = client_for(student_a)
+    assert alice.post("/api/v1/diagnostic/answer", {}, format="json").status_code == 400
+    # The page and the API share one count.
+    assert_throttled(alice.post("/api/v1/diagnostic/answer", {}, format="json"))
+    refused = page.post("/diagnostic/answer", form)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert re.search(
+        r"Too many requests in a short time\. Try again in \d+ seconds?\.", refused.content.decode()
+    )
+    assert not problem.submissions.exists()
+    # Practice submissions keep their own allowance.
+    bob = client_for(student_b)
+    assert bob.post("/api/v1/diagnostic/answer", {}, format="json").status_code == 400
+
+
+def test_the_autosave_default_allows_a_student_saving_every_second_with_room_to_spare():
+    from config import settings as defaults
+
+    count, period = defaults.RATE_LIMITS["autosave"].split("/")
+    seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[period]
+    per_minute = int(count) * 60 / seconds
+    # One save a second is 60 a minute; bench/autosave.py also sends 320 saves back to back
+    # from one student just before its load, in the same minute.
+    assert per_minute >= 400
 
 
 def test_token_requests_are_limited_per_user_name_from_any_address(student_a, student_b):
