@@ -21,6 +21,7 @@ from quizzes.models import (
     QuizAttempt,
     QuizPoolEntry,
     QuizQuestion,
+    QuizRegrade,
     Submission,
     TemplateVersion,
     Topic,
@@ -234,6 +235,7 @@ class QuizAdmin(admin.ModelAdmin):
     list_select_related = ("created_by",)
     search_fields = ("title", "created_by__username")
     raw_id_fields = ("created_by",)
+    filter_horizontal = ("audience_students", "audience_groups")
     date_hierarchy = "opens_at"
     inlines = [QuizPoolEntryInline]
 
@@ -262,3 +264,12 @@ class QuizQuestionAdmin(ReadOnlyAdmin):
     list_display = ("attempt", "position", "problem", "submission", "saved_at")
     list_select_related = ("attempt", "problem", "submission")
     search_fields = ("attempt__user__username", "attempt__quiz__title")
+
+
+@admin.register(QuizRegrade)
+class QuizRegradeAdmin(ReadOnlyAdmin):
+    list_display = ("quiz", "template", "status", "done", "total", "created_at", "finished_at")
+    list_filter = ("status",)
+    list_select_related = ("quiz", "template")
+    search_fields = ("quiz__title", "template__key")
+    exclude = ("submissions",)
