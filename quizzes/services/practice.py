@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from quizzes.models import Assignment, PracticeSession, Problem, ProblemTemplate
-from quizzes.services.variant_pool import enqueue_refill, pool_enabled, take_prepared_variant
+from quizzes.services.variant_pool import variant_for_student
 from quizzes.services.variants import generate_variant, variant_from_snapshot
 
 
@@ -43,16 +43,15 @@ def create_problem(
     seed: int | None = None,
     assignment: Assignment | None = None,
 ) -> Problem:
-    """A fresh variant of `template`'s current version for `user` (seed drawn with `secrets`)."""
+    """A variant of `template`'s current version that `user` has not met: from the variant bank,
+    or freshly generated with a seed drawn with `secrets`; exactly `seed` when given."""
     version = template.current_version
     if version is None or not template.is_active:
         raise TemplateUnavailable(f"Template {template.key} has nothing to serve.")
     version.template = template
-    generated = None
-    if seed is None and pool_enabled():
-        generated = take_prepared_variant(version=version)
-        enqueue_refill(version_id=version.pk)
-    if generated is None:
+    if seed is None:
+        generated = variant_for_student(version=version, user_id=user.pk)
+    else:
         generated = generate_variant(version, seed)
     session = current_session(user=user)
     return Problem.objects.create(

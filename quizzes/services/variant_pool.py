@@ -1,76 +1,94 @@
-"""A few variants per template version, generated ahead by the worker.
+"""The variant bank: generated variants of each template version, kept and served again.
 
-Serving takes one (one row lock, skipping rows another request holds) and asks the worker to top
-the pool back up once the request commits. With `VARIANT_POOL_SIZE = 0` the pool is off and
-problems are generated on demand."""
+A variant is a pure function of (template version, seed), so a generated one can be served to
+any number of students; what matters is that one student never meets the same numbers twice.
+Serving picks, in one query, a random banked variant of the version that this student has not
+been served yet. Only when there is none does the request run the generator, and the fresh
+variant joins the bank while the bank is smaller than `VARIANT_BANK_SIZE`. So generation cost
+is paid once per bank entry, not once per problem served, and the worker never has to race the
+students to keep a pool topped up.
+
+After a sync or a publish the worker pre-fills each version with `VARIANT_BANK_PREFILL` variants,
+so the first students of the day do not pay for generation either. Timed quizzes never use the
+bank: each quiz question is generated with its own seed (see `quizzes.services.quizzes`).
+`VARIANT_BANK_SIZE = 0` turns the bank off (every problem generated on demand)."""
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 
-from quizzes.models import PreparedVariant, TemplateVersion
+from quizzes.models import PreparedVariant, Problem, TemplateVersion
 from quizzes.services.variants import GeneratedVariant, generate_variant
 
 
-def pool_enabled() -> bool:
-    return settings.VARIANT_POOL_SIZE > 0
+def bank_enabled() -> bool:
+    return settings.VARIANT_BANK_SIZE > 0
 
 
-# One statement on PostgreSQL: lock the oldest free row (skipping rows another request holds),
-# delete it and hand it back.
-TAKE_ONE_SQL = """
-DELETE FROM quizzes_preparedvariant
-WHERE id = (
-    SELECT id FROM quizzes_preparedvariant WHERE template_version_id = %s
-    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-)
-RETURNING seed, fingerprint, snapshot
-"""
+def unseen_banked_variant(*, version: TemplateVersion, user_id: int) -> GeneratedVariant | None:
+    """A random banked variant of `version` that `user_id` has not been served, or None."""
+    served = Problem.objects.filter(
+        user_id=user_id, template_version_id=OuterRef("template_version_id"), seed=OuterRef("seed")
+    )
+    row = (
+        PreparedVariant.objects.filter(template_version_id=version.pk)
+        .exclude(Exists(served))
+        .order_by("?")
+        .values_list("seed", "fingerprint", "snapshot")
+        .first()
+    )
+    if row is None:
+        return None
+    seed, fingerprint, snapshot = row
+    return GeneratedVariant(seed=seed, fingerprint=fingerprint, snapshot=snapshot)
 
 
-def take_prepared_variant(*, version: TemplateVersion) -> GeneratedVariant | None:
-    """Remove and return one prepared variant of `version`, or None when the pool is empty."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(TAKE_ONE_SQL, [version.pk])
-            found = cursor.fetchone()
-        if found is None:
-            return None
-        seed, fingerprint, snapshot = found
-        if isinstance(snapshot, str | bytes):
-            snapshot = json.loads(snapshot)
-        return GeneratedVariant(seed=seed, fingerprint=fingerprint, snapshot=snapshot)
-    with transaction.atomic():
-        row = PreparedVariant.objects.filter(template_version_id=version.pk).order_by("pk").first()
-        if row is None:
-            return None
-        row.delete()
-    return GeneratedVariant(seed=row.seed, fingerprint=row.fingerprint, snapshot=row.snapshot)
-
-
-def refill_variant_pool(*, version_id: int) -> int:
-    """Add one variant to the pool of `version_id` if it is below the configured size; returns
-    how many were added. One per call keeps each task short, so grading never queues long
-    behind the pool."""
-    count = PreparedVariant.objects.filter(template_version_id=version_id).count()
-    if count >= settings.VARIANT_POOL_SIZE:
-        return 0
-    version = TemplateVersion.objects.select_related("template").get(pk=version_id)
-    variant = generate_variant(version)
+def bank_variant(*, version: TemplateVersion, variant: GeneratedVariant) -> bool:
+    """Keep `variant` in the bank if the bank of its version has room; True when kept."""
+    if PreparedVariant.objects.filter(template_version_id=version.pk).count() >= (
+        settings.VARIANT_BANK_SIZE
+    ):
+        return False
     PreparedVariant.objects.create(
-        template_version=version,
+        template_version_id=version.pk,
         seed=variant.seed,
         fingerprint=variant.fingerprint[:64],
         snapshot=variant.snapshot,
     )
-    return 1
+    return True
+
+
+def variant_for_student(*, version: TemplateVersion, user_id: int) -> GeneratedVariant:
+    """A variant of `version` that `user_id` has not met: from the bank when it has one,
+    otherwise freshly generated (and banked while the bank has room)."""
+    if not bank_enabled():
+        return generate_variant(version)
+    banked = unseen_banked_variant(version=version, user_id=user_id)
+    if banked is not None:
+        return banked
+    fresh = generate_variant(version)
+    bank_variant(version=version, variant=fresh)
+    return fresh
+
+
+def refill_variant_pool(*, version_id: int) -> int:
+    """Add one variant to the bank of `version_id` while it holds fewer than the pre-fill
+    target; returns how many were added. One per call keeps each worker task short, so grading
+    never queues long behind a pre-fill."""
+    target = min(settings.VARIANT_BANK_PREFILL, settings.VARIANT_BANK_SIZE)
+    if PreparedVariant.objects.filter(template_version_id=version_id).count() >= target:
+        return 0
+    version = TemplateVersion.objects.select_related("template").get(pk=version_id)
+    return int(bank_variant(version=version, variant=generate_variant(version)))
 
 
 def enqueue_refill(*, version_id: int, times: int = 1) -> None:
-    """Ask the worker, once the current transaction commits, to add up to `times` variants."""
+    """Ask the worker, once the current transaction commits, to add up to `times` variants.
+    Without a broker nothing is queued: the bank then fills as students are served."""
+    if not settings.REDIS_URL or not bank_enabled():
+        return
     from quizzes.tasks import refill_variant_pool_task
 
     def send() -> None:
@@ -81,9 +99,9 @@ def enqueue_refill(*, version_id: int, times: int = 1) -> None:
 
 
 def fill_all_pools() -> int:
-    """Queue enough refills to fill the pool of every servable template version (after a sync);
-    returns how many versions were queued."""
-    if not pool_enabled():
+    """Queue the pre-fill of every servable template version (after a sync); returns how many
+    versions were queued."""
+    if not settings.REDIS_URL or not bank_enabled():
         return 0
     from quizzes.models import ProblemTemplate
 
@@ -93,5 +111,5 @@ def fill_all_pools() -> int:
         )
     )
     for version_id in version_ids:
-        enqueue_refill(version_id=version_id, times=settings.VARIANT_POOL_SIZE)
+        enqueue_refill(version_id=version_id, times=settings.VARIANT_BANK_PREFILL)
     return len(version_ids)
