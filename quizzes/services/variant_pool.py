@@ -2,8 +2,8 @@
 
 A variant is a pure function of (template version, seed), so a generated one can be served to
 any number of students; what matters is that one student never meets the same numbers twice.
-Serving picks, in one query, a random banked variant of the version that this student has not
-been served yet. Only when there is none does the request run the generator, and the fresh
+Serving inserts the student's problem straight from a random banked variant of the version that
+they have not been served yet, in one statement. Only when there is none does the request run the generator, and the fresh
 variant joins the bank while the bank is smaller than `VARIANT_BANK_SIZE`. So generation cost
 is paid once per bank entry, not once per problem served, and the worker never has to race the
 students to keep a pool topped up.
@@ -15,9 +15,13 @@ bank: each quiz question is generated with its own seed (see `quizzes.services.q
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
+from django.utils import timezone
 
 from quizzes.models import PreparedVariant, Problem, TemplateVersion
 from quizzes.services.variants import GeneratedVariant, generate_variant
@@ -27,22 +31,58 @@ def bank_enabled() -> bool:
     return settings.VARIANT_BANK_SIZE > 0
 
 
-def unseen_banked_variant(*, version: TemplateVersion, user_id: int) -> GeneratedVariant | None:
-    """A random banked variant of `version` that `user_id` has not been served, or None."""
-    served = Problem.objects.filter(
-        user_id=user_id, template_version_id=OuterRef("template_version_id"), seed=OuterRef("seed")
+# Columns copied from the banked row; every other column of the new problem is a parameter.
+_FROM_BANK = {"seed": "bank.seed", "fingerprint": "bank.fingerprint", "snapshot": "bank.snapshot"}
+
+
+def serve_from_bank(*, version: TemplateVersion, values: Mapping[str, Any]) -> Problem | None:
+    """Insert a problem for `values["user_id"]` from a random banked variant of `version` the
+    student has not been served, in one statement (the snapshot never leaves the database on
+    the way in); the new problem, or None when the bank has nothing unseen for them.
+
+    `values` gives the problem's other columns by attribute name (`user_id`, `template_id`,
+    `topic_id`, `session_id`, `assignment_id`, ...); unnamed columns take their defaults."""
+    fields = [f for f in Problem._meta.concrete_fields if not f.primary_key]
+    row = dict(values) | {"template_version_id": version.pk, "created_at": timezone.now()}
+    columns, selected, params = [], [], []
+    for field in fields:
+        columns.append(connection.ops.quote_name(field.column))
+        if field.attname in _FROM_BANK:
+            selected.append(_FROM_BANK[field.attname])
+            continue
+        value = row[field.attname] if field.attname in row else field.get_default()
+        selected.append("%s")
+        params.append(field.get_db_prep_save(value, connection))
+    problem_table = connection.ops.quote_name(Problem._meta.db_table)
+    bank_table = connection.ops.quote_name(PreparedVariant._meta.db_table)
+    # Only model metadata is formatted into the statement; every value is a parameter.
+    sql = (
+        f"INSERT INTO {problem_table} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(selected)} FROM {bank_table} bank "
+        "WHERE bank.template_version_id = %s AND NOT EXISTS ("
+        f"SELECT 1 FROM {problem_table} served WHERE served.user_id = %s "
+        "AND served.template_version_id = bank.template_version_id AND served.seed = bank.seed) "
+        "ORDER BY random() LIMIT 1 "
+        "RETURNING id, seed, fingerprint, snapshot"
     )
-    row = (
-        PreparedVariant.objects.filter(template_version_id=version.pk)
-        .exclude(Exists(served))
-        .order_by("?")
-        .values_list("seed", "fingerprint", "snapshot")
-        .first()
-    )
-    if row is None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, version.pk, row["user_id"]])
+        found = cursor.fetchone()
+    if found is None:
         return None
-    seed, fingerprint, snapshot = row
-    return GeneratedVariant(seed=seed, fingerprint=fingerprint, snapshot=snapshot)
+    pk, seed, fingerprint, snapshot = found
+    if isinstance(snapshot, str | bytes):
+        snapshot = json.loads(snapshot)
+    problem = Problem(
+        pk=pk,
+        seed=seed,
+        fingerprint=fingerprint,
+        snapshot=snapshot,
+        **{key: value for key, value in row.items() if key not in _FROM_BANK},
+    )
+    problem._state.adding = False
+    problem._state.db = connection.alias
+    return problem
 
 
 def bank_variant(*, version: TemplateVersion, variant: GeneratedVariant) -> bool:
@@ -58,19 +98,6 @@ def bank_variant(*, version: TemplateVersion, variant: GeneratedVariant) -> bool
         snapshot=variant.snapshot,
     )
     return True
-
-
-def variant_for_student(*, version: TemplateVersion, user_id: int) -> GeneratedVariant:
-    """A variant of `version` that `user_id` has not met: from the bank when it has one,
-    otherwise freshly generated (and banked while the bank has room)."""
-    if not bank_enabled():
-        return generate_variant(version)
-    banked = unseen_banked_variant(version=version, user_id=user_id)
-    if banked is not None:
-        return banked
-    fresh = generate_variant(version)
-    bank_variant(version=version, variant=fresh)
-    return fresh
 
 
 def refill_variant_pool(*, version_id: int) -> int:
