@@ -206,7 +206,9 @@ def student_loop(port: int, stop_at: float, samples: Samples, client: Client | N
             [problem["id"]],
         ).fetchall()
         right = random.random() < RIGHT_SHARE
-        answers = {key: (answer if right else f"2*({answer})") for key, answer in parts}
+        answers = {
+            key: (answer if right or "=" in answer else f"2*({answer})") for key, answer in parts
+        }
         started = time.perf_counter()
         status, accepted = client.call(
             "POST", f"/api/v1/problems/{problem['id']}/submissions", {"answers": answers}
