@@ -382,10 +382,9 @@ def main() -> None:
         processes.append(
             subprocess.Popen(
                 [
-                    str(VENV_BIN / "gunicorn"), "config.wsgi:application",
-                    "--bind", f"127.0.0.1:{args.port}", "--workers", "2",
-                    "--worker-class", "gthread", "--threads", "24", "--keep-alive", "30",
-                    "--log-level", "warning",
+                    str(VENV_BIN / "gunicorn"), "-c", "config/gunicorn.conf.py",
+                    "config.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
+                    "--workers", "2", "--access-logfile", "/dev/null", "--log-level", "warning",
                 ],
                 cwd=ROOT, env=env,
             )
