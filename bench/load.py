@@ -103,24 +103,35 @@ class Student:
             return response.status, None
 
 
-def right_answers(connection: Any, problem_id: int) -> dict[str, str]:
+_answers_lock = threading.Lock()
+_answers_db: list[Any] = []
+
+
+def right_answers(problem_id: int) -> dict[str, str]:
     """The problem's answers, read from the database by the simulated student (one connection
-    per student, so that knowing the answer costs the server under test almost nothing)."""
-    rows = connection.execute(
-        "SELECT part->>'key', part->>'answer' FROM quizzes_problem, "
-        "jsonb_array_elements(snapshot->'parts') AS part WHERE id = %s",
-        (problem_id,),
-    ).fetchall()
+    per client process, shared by its students), so that knowing the answer costs the server
+    under test almost nothing."""
+    import psycopg
+
+    with _answers_lock:
+        if not _answers_db:
+            _answers_db.append(psycopg.connect(database_url(), autocommit=True))
+        rows = (
+            _answers_db[0]
+            .execute(
+                "SELECT part->>'key', part->>'answer' FROM quizzes_problem, "
+                "jsonb_array_elements(snapshot->'parts') AS part WHERE id = %s",
+                (problem_id,),
+            )
+            .fetchall()
+        )
     return dict(rows)
 
 
 def practise(
     port: int, token: str, stop_at: float, think: tuple[float, float], tally: Tally
 ) -> None:
-    import psycopg
-
     student = Student(port, tally)
-    answers_db = psycopg.connect(database_url(), autocommit=True)
     rng = random.Random()
     student.token = token
     # Students arrive over the first seconds rather than all in the same instant.
@@ -130,7 +141,7 @@ def practise(
         if status != 200:
             time.sleep(1)
             continue
-        answers = right_answers(answers_db, problem["id"])
+        answers = right_answers(problem["id"])
         if rng.random() < 0.3:
             # A wrong (but readable) answer to some part, as real students give.
             key = rng.choice(sorted(answers))
