@@ -1,9 +1,11 @@
 """End-to-end benchmark: PostgreSQL + Redis + gunicorn (2 workers) + one Celery worker
 (concurrency 2), all on this machine, with simulated students over HTTP keep-alive.
 
-Each student registers, then loops: next problem → (staff) solution → submit → poll the
-submission with `?wait=10`, which returns as soon as it is graded. A no-op endpoint (`GET /api/v1/health`) is timed in the same
-run as the baseline. Prints a table; stops everything it started; never gates CI.
+Every student registers first (outside the measured window: sign-up hashes a password on
+purpose slowly), then loops: next problem → submit (the right answer 70% of the time, read from
+the database) → read the submission with `?wait=10`, which returns as soon as it is graded →
+optionally a reading pause (`--think MIN MAX`). A no-op endpoint (`GET /api/v1/health`) is
+timed in the same run as the baseline. Prints a table; stops everything it started; never gates CI.
 
     .venv/bin/python bench/e2e.py [--students 20] [--seconds 30] [--port 8765] [--processes 4]
 """
@@ -34,6 +36,9 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://root@127.0.0.1:5
 PG_BENCH_DB = "gradient_bench"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 WAIT_SECONDS = 10
+BENCH_DATABASE_URL = f"postgres://root@127.0.0.1:5432/{PG_BENCH_DB}"
+# Share of problems a simulated student answers right.
+RIGHT_SHARE = 0.7
 # Seconds a student spends reading the next problem, drawn per problem (0, 0: back to back).
 THINK_SECONDS = (0.0, 0.0)
 
@@ -160,17 +165,30 @@ def server_up(port: int) -> bool:
         return False
 
 
-def student_loop(port: int, staff_token: str, stop_at: float, samples: Samples, index: int) -> None:
+def register(port: int, index: int, samples: Samples) -> Client | None:
+    """A new student's keep-alive connection with its token (sign-up hashes a password on
+    purpose slowly, so it happens before the measured window)."""
     client = Client(port)
-    staff = Client(port, staff_token)
     name = f"bench-{index}-{secrets.token_hex(3)}"
     status, body = client.call(
         "POST", "/api/v1/auth/register", {"username": name, "password": "bench-pass-phrase-9"}
     )
     if status != 201:
         samples.errors.append(f"register {status}: {body}")
-        return
+        return None
     client.token = body["token"]
+    return client
+
+
+def student_loop(port: int, stop_at: float, samples: Samples, client: Client | None) -> None:
+    if client is None:
+        return
+    import psycopg
+
+    answers_db = psycopg.connect(BENCH_DATABASE_URL, autocommit=True)
+    if THINK_SECONDS[1] > 0:
+        # Students with reading time do not all arrive in the same instant.
+        time.sleep(random.uniform(0, THINK_SECONDS[1]))
     while time.monotonic() < stop_at:
         status, _, noop_ms = client.timed("GET", "/api/v1/health")
         samples.add("noop_ms", noop_ms)
@@ -179,8 +197,18 @@ def student_loop(port: int, staff_token: str, stop_at: float, samples: Samples, 
             samples.errors.append(f"next {status}: {problem}")
             continue
         samples.add("next_ms", next_ms)
-        status, solution = staff.call("GET", f"/api/v1/problems/{problem['id']}/solution")
-        answers = {key: item["answer"] for key, item in solution["answers"].items()}
+        # The simulated student knows the answer (read from the database, so that knowing it
+        # costs the server under test nothing) and gives it RIGHT_SHARE of the time; otherwise
+        # a wrong one, which the grader answers with feedback.
+        parts = answers_db.execute(
+            "SELECT part->>'key', part->>'answer' FROM quizzes_problem, "
+            "jsonb_array_elements(snapshot->'parts') AS part WHERE id = %s",
+            [problem["id"]],
+        ).fetchall()
+        right = random.random() < RIGHT_SHARE
+        answers = {
+            key: (answer if right or "=" in answer else f"2*({answer})") for key, answer in parts
+        }
         started = time.perf_counter()
         status, accepted = client.call(
             "POST", f"/api/v1/problems/{problem['id']}/submissions", {"answers": answers}
@@ -204,12 +232,17 @@ def student_loop(port: int, staff_token: str, stop_at: float, samples: Samples, 
             time.sleep(random.uniform(*THINK_SECONDS))
 
 
-def run_group(port: int, staff_token: str, stop_at: float, indices: list[int], out: Any) -> None:
-    """One client process: its students as threads; sends its samples back to the parent."""
+def run_group(port: int, seconds: float, indices: list[int], ready: Any, go: Any, out: Any) -> None:
+    """One client process: registers its students, waits for the start, then runs them as
+    threads; sends its samples back to the parent."""
     samples = Samples()
+    clients = [register(port, i, samples) for i in indices]
+    ready.release()
+    go.wait()
+    stop_at = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=student_loop, args=(port, staff_token, stop_at, samples, i))
-        for i in indices
+        threading.Thread(target=student_loop, args=(port, stop_at, samples, client))
+        for client in clients
     ]
     for thread in threads:
         thread.start()
@@ -227,20 +260,31 @@ def run_group(port: int, staff_token: str, stop_at: float, indices: list[int], o
 
 
 def run_students(
-    port: int, staff_token: str, stop_at: float, students: int, processes: int
+    port: int,
+    seconds: float,
+    students: int,
+    processes: int,
+    on_start: Any,
 ) -> Samples:
     """Students spread over a few client processes, so that the clients' own interpreter lock
-    does not add to the latencies they measure."""
+    does not add to the latencies they measure. All register first; `on_start()` runs when
+    every one is signed up, just before they all start practising."""
     context = multiprocessing.get_context("fork")
     out = context.Queue()
+    ready = context.Semaphore(0)
+    go = context.Event()
     groups = [list(range(students))[i::processes] for i in range(processes)]
     workers = [
-        context.Process(target=run_group, args=(port, staff_token, stop_at, group, out))
+        context.Process(target=run_group, args=(port, seconds, group, ready, go, out))
         for group in groups
         if group
     ]
     for worker in workers:
         worker.start()
+    for _ in workers:
+        ready.acquire()
+    on_start()
+    go.set()
     merged = Samples()
     for _ in workers:
         part = out.get()
@@ -316,7 +360,10 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{PG_BENCH_DB}",
         "REDIS_URL": REDIS_URL,
-        "DEBUG": "1",
+        # As deployed: DEBUG off (no query log), plain HTTP on the loopback.
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-" + secrets.token_hex(24),
+        "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "WARNING",
         # The benchmark measures the pipeline at full speed, not the per-user rate limits.
         "REGISTER_THROTTLE": "100000/hour",
@@ -329,19 +376,15 @@ def main() -> None:
     flush_redis()
     manage(env, "migrate", "--noinput")
     manage(env, "sync_content")
-    demo = manage(env, "create_demo_accounts")
-    line = next(line for line in demo.splitlines() if "username: instructor" in line)
-    instructor_password = line.split("password:")[1].strip()
 
     processes: list[subprocess.Popen[bytes]] = []
     try:
         processes.append(
             subprocess.Popen(
                 [
-                    str(VENV_BIN / "gunicorn"), "config.wsgi:application",
-                    "--bind", f"127.0.0.1:{args.port}", "--workers", "2",
-                    "--worker-class", "gthread", "--threads", "24", "--keep-alive", "30",
-                    "--log-level", "warning",
+                    str(VENV_BIN / "gunicorn"), "-c", "config/gunicorn.conf.py",
+                    "config.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
+                    "--workers", "2", "--access-logfile", "/dev/null", "--log-level", "warning",
                 ],
                 cwd=ROOT, env=env,
             )
@@ -365,21 +408,18 @@ def main() -> None:
         # finish that before measuring (a deployment does it once, after each sync).
         wait_for(queues_drained, "the variant pools to fill", seconds=300)
 
-        status, body = Client(args.port).call(
-            "POST",
-            "/api/v1/auth/token",
-            {"username": "instructor", "password": instructor_password},
-        )
-        staff_token = body["token"]
-
         # Warm-up: every student once, so process start-up and first imports are not measured.
         warm = Samples()
-        student_loop(args.port, staff_token, time.monotonic() + 3, warm, -1)
+        student_loop(args.port, time.monotonic() + 3, warm, register(args.port, -1, warm))
 
-        stop_at = time.monotonic() + args.seconds
-        started = time.monotonic()
-        cpu_before = [process_tree_cpu_seconds(p.pid) for p in processes]
-        samples = run_students(args.port, staff_token, stop_at, args.students, args.processes)
+        marks: dict[str, Any] = {}
+
+        def start_clock() -> None:
+            marks["started"] = time.monotonic()
+            marks["cpu"] = [process_tree_cpu_seconds(p.pid) for p in processes]
+
+        samples = run_students(args.port, args.seconds, args.students, args.processes, start_clock)
+        started, cpu_before = marks["started"], marks["cpu"]
         cpu_used = [
             process_tree_cpu_seconds(p.pid) - before
             for p, before in zip(processes, cpu_before, strict=True)

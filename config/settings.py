@@ -174,9 +174,16 @@ GRADING_MAX_TRIES = envint("GRADING_MAX_TRIES", 3)
 SWEEP_PENDING_AFTER_SECONDS = envint("SWEEP_PENDING_AFTER_SECONDS", 60)
 SWEEP_INTERVAL_SECONDS = envint("SWEEP_INTERVAL_SECONDS", 60)
 
-# Variants generated ahead per template version by the worker, so serving one never waits for the
-# generator. Off without a broker (the quickstart generates on demand).
-VARIANT_POOL_SIZE = envint("VARIANT_POOL_SIZE", 4 if REDIS_URL else 0)
+# The variant bank (quizzes.services.variant_pool): generated variants kept per template version
+# and served again to other students (never twice to one student), up to this many per version;
+# 0 generates every problem on demand. After a sync or a publish the worker pre-fills each version
+# with VARIANT_BANK_PREFILL of them (without a broker the bank fills as students are served).
+VARIANT_BANK_SIZE = envint("VARIANT_BANK_SIZE", 40)
+VARIANT_BANK_PREFILL = envint("VARIANT_BANK_PREFILL", 8)
+
+# Seconds each process keeps the templates' item states (all students' answers) for choosing
+# the next problem; one answer moves them very little.
+ITEM_STATE_CACHE_SECONDS = envfloat("ITEM_STATE_CACHE_SECONDS", 5.0)
 
 # Seconds each process remembers an API token's user (revocation takes effect within this).
 TOKEN_CACHE_SECONDS = envint("TOKEN_CACHE_SECONDS", 10)

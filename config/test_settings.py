@@ -19,3 +19,5 @@ else:
 
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
+# Tests read item states fresh; the per-process cache has its own test.
+ITEM_STATE_CACHE_SECONDS = 0.0

@@ -171,9 +171,12 @@ def done_counts(assignment_ids: Sequence[int], user_ids: Sequence[int] | None = 
 
 
 def assignments_of_student(*, user: AbstractBaseUser) -> list[StudentAssignment]:
-    """The student's assignments, unfinished first (soonest due first), in two queries."""
+    """The student's assignments, unfinished first (soonest due first), in two queries (one
+    when there are none)."""
     now = timezone.now()
     assignments = list(Assignment.objects.filter(students=user.pk))
+    if not assignments:
+        return []
     counts = done_counts([a.pk for a in assignments], [user.pk])
     rows = [
         StudentAssignment(

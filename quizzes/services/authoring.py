@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
@@ -27,7 +28,7 @@ from content.validate import validate_template
 from grading import BoundedMemoryError, BoundedTimeout, Verdict, grade, run_bounded
 from quizzes.models import ItemState, ProblemTemplate, TemplateVersion, Topic
 from quizzes.selectors import forget_catalog
-from quizzes.services.variant_pool import enqueue_refill, pool_enabled
+from quizzes.services.variant_pool import enqueue_refill
 
 SOURCE_MAX_CHARS = 60_000
 PARSE_CPU_SECONDS = 5.0
@@ -240,8 +241,7 @@ def _add_version(*, template: ProblemTemplate, source: str, parsed: Any) -> Temp
     template.current_version = version
     template.save(update_fields=["current_version", "updated_at"])
     forget_catalog()
-    if pool_enabled():
-        enqueue_refill(version_id=version.pk)
+    enqueue_refill(version_id=version.pk, times=settings.VARIANT_BANK_PREFILL)
     return version
 
 

@@ -55,21 +55,42 @@ def _topic_ids() -> dict[str, int]:
 
 
 def _sync_topic(
-    *, user_id: int, topic_id: int, state: Mapping[str, Any], slug: str, at: datetime
+    *,
+    user_id: int,
+    topic_id: int,
+    state: Mapping[str, Any],
+    slug: str,
+    at: datetime,
+    answered: bool | None = None,
 ) -> None:
-    """Write the topic's mastery and mastered flag into its LearnerTopicState row."""
+    """Write the topic's mastery and mastered flag into its LearnerTopicState row; with
+    `answered` (right or not), count one more answer too, in the same statement."""
     mastery = adaptive.topic_mastery(state, slug, at)
     summary = {"model": "adaptive", "mastered": adaptive.is_mastered(state, slug)}
+    counts: dict[str, Any] = {}
+    if answered is not None:
+        counts = {
+            "attempts": F("attempts") + 1,
+            "correct": F("correct") + int(answered),
+            "last_practised_at": at,
+        }
     if not LearnerTopicState.objects.filter(user_id=user_id, topic_id=topic_id).update(
-        mastery=mastery, state=summary
+        mastery=mastery, state=summary, **counts
     ):
         # The caller holds the student's row lock, so no other writer races this insert.
+        first = (
+            {"attempts": 1, "correct": int(answered), "last_practised_at": at}
+            if answered is not None
+            else {}
+        )
         LearnerTopicState.objects.create(
-            user_id=user_id, topic_id=topic_id, mastery=mastery, state=summary
+            user_id=user_id, topic_id=topic_id, mastery=mastery, state=summary, **first
         )
 
 
-@transaction.atomic
+# No savepoint: inside marking's transaction a savepoint costs two statements and buys nothing
+# (an error here must roll the whole verdict back anyway).
+@transaction.atomic(savepoint=False)
 def record_verdict_of(
     *,
     user_id: int,
@@ -107,10 +128,7 @@ def record_verdict_of(
         ItemState.objects.filter(pk=item.pk).update(
             state=item_state, attempts=F("attempts") + 1, correct=F("correct") + int(correct)
         )
-    _sync_topic(user_id=user_id, topic_id=topic_id, state=state, slug=slug, at=at)
-    LearnerTopicState.objects.filter(user_id=user_id, topic_id=topic_id).update(
-        attempts=F("attempts") + 1, correct=F("correct") + int(correct), last_practised_at=at
-    )
+    _sync_topic(user_id=user_id, topic_id=topic_id, state=state, slug=slug, at=at, answered=correct)
     return state
 
 

@@ -9,6 +9,7 @@ Reads are a fixed handful of queries whatever the length of the student's histor
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,15 +91,36 @@ def policy_config(state: Mapping[str, Any]) -> adaptive.PolicyConfig:
     )
 
 
+_item_states_lock = threading.Lock()
+_item_states: list[tuple[float, dict[str, Any]]] = []
+
+
+def forget_item_states() -> None:
+    with _item_states_lock:
+        _item_states.clear()
+
+
 def item_states() -> dict[str, Any]:
-    """Template id → what all students' answers taught about it (answered templates only)."""
-    return {
+    """Template id → what all students' answers taught about it (answered templates only).
+
+    A population statistic that one answer moves very little: each process reads it at most
+    once every `ITEM_STATE_CACHE_SECONDS` (0 reads it on every call)."""
+    ttl = settings.ITEM_STATE_CACHE_SECONDS
+    now = time.monotonic()
+    cached = _item_states[0] if _item_states else None
+    if ttl > 0 and cached is not None and cached[0] > now:
+        return cached[1]
+    states = {
         str(template_id): state
         for template_id, state in ItemState.objects.filter(attempts__gt=0).values_list(
             "template_id", "state"
         )
         if state
     }
+    if ttl > 0:
+        with _item_states_lock:
+            _item_states[:] = [(now + ttl, states)]
+    return states
 
 
 def active_assignment(*, user: AbstractBaseUser) -> Assignment | None:

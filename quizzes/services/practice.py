@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from quizzes.models import Assignment, PracticeSession, Problem, ProblemTemplate
-from quizzes.services.variant_pool import enqueue_refill, pool_enabled, take_prepared_variant
+from quizzes.services.variant_pool import bank_enabled, bank_variant, serve_from_bank
 from quizzes.services.variants import generate_variant, variant_from_snapshot
 
 
@@ -43,18 +43,36 @@ def create_problem(
     seed: int | None = None,
     assignment: Assignment | None = None,
 ) -> Problem:
-    """A fresh variant of `template`'s current version for `user` (seed drawn with `secrets`)."""
+    """A variant of `template`'s current version that `user` has not met: from the variant bank,
+    or freshly generated with a seed drawn with `secrets`; exactly `seed` when given."""
     version = template.current_version
     if version is None or not template.is_active:
         raise TemplateUnavailable(f"Template {template.key} has nothing to serve.")
     version.template = template
-    generated = None
-    if seed is None and pool_enabled():
-        generated = take_prepared_variant(version=version)
-        enqueue_refill(version_id=version.pk)
-    if generated is None:
-        generated = generate_variant(version, seed)
     session = current_session(user=user)
+    if seed is None and bank_enabled():
+        served = serve_from_bank(
+            version=version,
+            values={
+                "user_id": user.pk,
+                "template_id": template.pk,
+                "topic_id": template.topic_id,
+                "session_id": session.pk,
+                "assignment_id": assignment.pk if assignment is not None else None,
+            },
+        )
+        if served is not None:
+            served.template, served.template_version, served.topic = (
+                template,
+                version,
+                template.topic,
+            )
+            served.session, served.assignment = session, assignment
+            return served
+    generated = generate_variant(version, seed)
+    if seed is None and bank_enabled():
+        # Nothing unseen in the bank: the fresh variant joins it while it has room.
+        bank_variant(version=version, variant=generated)
     return Problem.objects.create(
         user_id=user.pk,
         template=template,

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 import grading
 from quizzes.models import Problem, Submission
@@ -63,6 +62,20 @@ def check_answers(*, problem: Problem, answers: Mapping[str, str]) -> dict[str, 
     return errors
 
 
+def use_an_attempt(*, problem_id: int) -> int | None:
+    """Count one more attempt at the problem if one is left, in one conditional statement;
+    the attempts used now, or None when none was left."""
+    table = connection.ops.quote_name(Problem._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET attempts_used = attempts_used + 1 "  # noqa: S608 (table name)
+            "WHERE id = %s AND attempts_used < %s RETURNING attempts_used",
+            [problem_id, settings.MAX_ATTEMPTS_PER_PROBLEM],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 def find_by_idempotency_key(*, user: AbstractBaseUser, key: str) -> Submission | None:
     return Submission.objects.filter(user_id=user.pk, idempotency_key=key).first()
 
@@ -90,12 +103,10 @@ def submit_answers(
         raise InvalidAnswers(errors)
     try:
         with transaction.atomic():
-            claimed = Problem.objects.filter(
-                pk=problem.pk, attempts_used__lt=settings.MAX_ATTEMPTS_PER_PROBLEM
-            ).update(attempts_used=F("attempts_used") + 1)
-            if not claimed:
+            attempts_used = use_an_attempt(problem_id=problem.pk)
+            if attempts_used is None:
                 raise NoAttemptsLeft("You have used every attempt at this problem.")
-            problem.refresh_from_db(fields=["attempts_used"])
+            problem.attempts_used = attempts_used
             submission = Submission.objects.create(
                 problem=problem,
                 user_id=user.pk,

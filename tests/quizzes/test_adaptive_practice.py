@@ -146,3 +146,25 @@ def test_the_practice_page_shows_why_the_problem_was_served(synced, student_a, c
     response = client.get(reverse("practice"), follow=True)
     assert response.status_code == 200
     assert "next: first steps has no prerequisites" in response.content.decode()
+
+
+def test_item_states_are_read_once_per_cache_period(synced, student_a, settings):
+    from quizzes.models import ItemState
+    from quizzes.services.next_problem import forget_item_states, item_states
+
+    settings.ITEM_STATE_CACHE_SECONDS = 60.0
+    forget_item_states()
+    try:
+        item = ItemState.objects.first()
+        item.attempts, item.state = 1, {"difficulty": 0.5}
+        item.save()
+        first = item_states()
+        assert first == {str(item.template_id): {"difficulty": 0.5}}
+        ItemState.objects.filter(pk=item.pk).update(state={"difficulty": 2.0})
+        with CaptureQueriesContext(connection) as queries:
+            assert item_states() == first
+        assert len(queries) == 0
+        forget_item_states()
+        assert item_states()[str(item.template_id)] == {"difficulty": 2.0}
+    finally:
+        forget_item_states()

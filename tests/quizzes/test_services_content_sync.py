@@ -57,8 +57,8 @@ def test_a_template_gone_from_the_bank_is_retired_not_deleted(synced):
     assert not ProblemTemplate.objects.get(key=synced.templates[0].id).is_active
 
 
-@override_settings(VARIANT_POOL_SIZE=2)
-def test_a_sync_queues_a_full_pool_for_every_servable_version(
+@override_settings(REDIS_URL="redis://broker.invalid:6379/0", VARIANT_BANK_PREFILL=2)
+def test_a_sync_queues_the_bank_prefill_for_every_servable_version(
     bank_slice, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):

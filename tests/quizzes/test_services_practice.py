@@ -80,32 +80,50 @@ def test_hints_are_revealed_one_at_a_time_and_stop_at_the_last(make_problem, stu
     assert Problem.objects.get(pk=problem.pk).hints_revealed == total
 
 
-@override_settings(VARIANT_POOL_SIZE=2)
-def test_a_prepared_variant_is_served_and_the_pool_is_topped_up(
-    synced, student_a, django_capture_on_commit_callbacks
-):
+@override_settings(VARIANT_BANK_SIZE=3, VARIANT_BANK_PREFILL=2)
+def test_a_banked_variant_is_served_and_stays_in_the_bank(synced, student_a, student_b):
     template = ProblemTemplate.objects.select_related("current_version").get(
         key=synced.templates[0].id
     )
     version = template.current_version
     assert [refill_variant_pool(version_id=version.pk) for _ in range(3)] == [1, 1, 0]
-    prepared_seeds = set(
+    banked = set(
         PreparedVariant.objects.filter(template_version=version).values_list("seed", flat=True)
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        problem = create_problem(user=student_a, template=template)
-    assert problem.seed in prepared_seeds
+    problem = create_problem(user=student_a, template=template)
+    assert problem.seed in banked
     assert variant_from_snapshot(problem.snapshot).seed == problem.seed
-    # One refill ran on commit: the pool is full again and never holds the served seed.
-    remaining = PreparedVariant.objects.filter(template_version=version)
-    assert remaining.count() == 2
-    assert problem.seed not in set(remaining.values_list("seed", flat=True))
+    # Serving does not use the variant up: another student can meet the same numbers.
+    assert (
+        set(PreparedVariant.objects.filter(template_version=version).values_list("seed", flat=True))
+        == banked
+    )
 
 
-@override_settings(VARIANT_POOL_SIZE=2)
-def test_an_empty_pool_falls_back_to_generating_on_demand(synced, student_a):
+@override_settings(VARIANT_BANK_SIZE=3, VARIANT_BANK_PREFILL=0)
+def test_a_student_never_meets_the_same_variant_twice_and_misses_grow_the_bank(
+    synced, student_a, student_b
+):
+    template = ProblemTemplate.objects.select_related("current_version").get(
+        key=synced.templates[0].id
+    )
+    bank = PreparedVariant.objects.filter(template_version=template.current_version)
+    seeds = [create_problem(user=student_a, template=template).seed for _ in range(5)]
+    assert len(set(seeds)) == 5
+    # The first three were generated and banked; the bank then stopped at its size.
+    assert set(bank.values_list("seed", flat=True)) == set(seeds[:3])
+    # Another student is served from the bank: no generation for the first three.
+    others = [create_problem(user=student_b, template=template).seed for _ in range(3)]
+    assert set(others) == set(seeds[:3])
+    fourth = create_problem(user=student_b, template=template).seed
+    assert fourth not in seeds and bank.count() == 3
+
+
+@override_settings(VARIANT_BANK_SIZE=0)
+def test_with_the_bank_off_every_problem_is_generated(synced, student_a):
     template = ProblemTemplate.objects.select_related("current_version").get(
         key=synced.templates[0].id
     )
     problem = create_problem(user=student_a, template=template)
     assert variant_from_snapshot(problem.snapshot).seed == problem.seed
+    assert not PreparedVariant.objects.exists()

@@ -49,8 +49,10 @@ def redis_url() -> str:
 @pytest.fixture
 def fresh_channel_client():
     verdict_channel._client = None
+    verdict_channel.stop_listener()
     yield
     verdict_channel._client = None
+    verdict_channel.stop_listener()
 
 
 def test_it_answers_at_once_when_the_submission_is_already_graded(
@@ -155,4 +157,53 @@ def test_an_unreachable_redis_falls_back_to_reading_the_row(fresh_channel_client
         started = time.monotonic()
         verdict_channel.wait_until(1, finished=finished, seconds=5)
     assert len(calls) >= 3
+    assert time.monotonic() - started < 3.0
+
+
+def test_many_waits_share_one_subscriber_connection(redis_url, fresh_channel_client):
+    import redis
+
+    ids = list(range(515000, 515012))
+    done: set[int] = set()
+    with override_settings(REDIS_URL=redis_url):
+        admin = redis.Redis.from_url(redis_url)
+
+        def wait(submission_id: int) -> None:
+            verdict_channel.wait_until(
+                submission_id, finished=lambda: submission_id in done, seconds=8
+            )
+
+        waiters = [threading.Thread(target=wait, args=(i,)) for i in ids]
+        started = time.monotonic()
+        for waiter in waiters:
+            waiter.start()
+        time.sleep(0.5)
+        # Every waiting request listens through the process's one pattern subscription.
+        assert admin.pubsub_numpat() == 1
+        for submission_id in ids:
+            done.add(submission_id)
+            verdict_channel.announce_finished(submission_id)
+        for waiter in waiters:
+            waiter.join()
+        assert time.monotonic() - started < 4.0
+
+
+def test_a_wait_falls_back_to_the_row_when_the_subscriber_loses_redis(
+    redis_url, fresh_channel_client
+):
+    calls: list[int] = []
+
+    def finished() -> bool:
+        calls.append(1)
+        return len(calls) >= 4
+
+    with override_settings(REDIS_URL=redis_url):
+        listener = verdict_channel._current_listener()
+        assert listener is not None and listener.connected.wait(3)
+        # The subscriber's connection breaks while a request waits: it is woken and reads the
+        # row instead of sleeping until its timeout.
+        threading.Timer(0.3, lambda: (listener.connected.clear(), listener._wake(None))).start()
+        started = time.monotonic()
+        verdict_channel.wait_until(525252, finished=finished, seconds=8)
+    assert len(calls) >= 4
     assert time.monotonic() - started < 3.0
