@@ -7,7 +7,7 @@ the database) → read the submission with `?wait=10`, which returns as soon as 
 optionally a reading pause (`--think MIN MAX`). A no-op endpoint (`GET /api/v1/health`) is
 timed in the same run as the baseline. Prints a table; stops everything it started; never gates CI.
 
-    .venv/bin/python bench/e2e.py [--students 20] [--seconds 30] [--port 8765] [--processes 4]
+    .venv/bin/python bench/e2e.py [--students 20] [--seconds 30] [--think 1 3] [--port 8765]
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ BENCH_DATABASE_URL = f"postgres://root@127.0.0.1:5432/{PG_BENCH_DB}"
 # Share of problems a simulated student answers right.
 RIGHT_SHARE = 0.7
 # Seconds a student spends reading the next problem, drawn per problem (0, 0: back to back).
-THINK_SECONDS = (0.0, 0.0)
+THINK_SECONDS = (1.0, 3.0)
 
 
 @dataclass
@@ -207,7 +207,8 @@ def student_loop(port: int, stop_at: float, samples: Samples, client: Client | N
         ).fetchall()
         right = random.random() < RIGHT_SHARE
         answers = {
-            key: (answer if right or "=" in answer else f"2*({answer})") for key, answer in parts
+            key: (answer if right or "=" in answer or "{" in answer else f"2*({answer})")
+            for key, answer in parts
         }
         started = time.perf_counter()
         status, accepted = client.call(
@@ -348,9 +349,10 @@ def main() -> None:
         "--think",
         type=float,
         nargs=2,
-        default=(0.0, 0.0),
+        default=(1.0, 3.0),
         metavar=("MIN", "MAX"),
-        help="seconds a student reads each problem before the next request (default: none)",
+        help="seconds a student reads each problem before the next request "
+        "(default: 1-3; `--think 0 0` runs the students back to back, a saturation test)",
     )
     args = parser.parse_args()
     global THINK_SECONDS

@@ -8,7 +8,7 @@ vs stored vs graded, the number of 5xx, and submit → graded latency measured b
 (`graded_at - created_at`). Uses its own PostgreSQL database and Redis database; stops everything
 it started. Not a test: it never gates CI.
 
-    .venv/bin/python bench/load.py [--students 200] [--seconds 60] [--think 2.0 6.0]
+    .venv/bin/python bench/load.py [--students 200] [--seconds 60] [--think 5 15]
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def practise(
         if rng.random() < 0.3:
             # A wrong (but readable) answer to some part, as real students give.
             key = rng.choice(sorted(answers))
-            if "=" not in answers[key]:
+            if "=" not in answers[key] and "{" not in answers[key]:
                 answers[key] = f"2*({answers[key]})"
         time.sleep(rng.uniform(*think))
         if time.monotonic() >= stop_at:
@@ -268,6 +268,27 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def cpu_by_part(processes: list[subprocess.Popen[bytes]]) -> dict[str, float]:
+    """User + system CPU seconds so far: the web server and the workers (with their children),
+    and every PostgreSQL process on the machine (Linux /proc)."""
+    from bench.e2e import process_tree_cpu_seconds
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    database = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name, rest = (entry / "stat").read_text().split(")", 1)
+        except OSError:
+            continue
+        if name.endswith("(postgres"):
+            fields = rest.split()
+            database += (int(fields[11]) + int(fields[12])) / ticks
+    web, *workers = (process_tree_cpu_seconds(p.pid) for p in processes[:3])
+    return {"web": web, "workers": sum(workers), "postgres": database}
+
+
 def report(tallies: list[dict[str, Any]], elapsed: float, students: int) -> None:
     latencies: dict[str, list[float]] = defaultdict(list)
     server_errors: dict[str, int] = defaultdict(int)
@@ -327,7 +348,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--think", type=float, nargs=2, default=(2.0, 6.0), metavar=("MIN", "MAX"))
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(5.0, 15.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a student works on a problem before submitting (default 5-15; half "
+        "as long again after the verdict)",
+    )
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     args = parser.parse_args()
@@ -384,6 +413,7 @@ def main() -> None:
         tokens = create_students(env, args.students)
         groups = [tokens[i :: args.processes] for i in range(args.processes)]
         started = time.monotonic()
+        cpu_before = cpu_by_part(processes)
         stop_at = started + args.seconds
         clients = [
             context.Process(
@@ -398,6 +428,10 @@ def main() -> None:
         for client in clients:
             client.join()
         elapsed = time.monotonic() - started
+        cpu_used = {
+            part: seconds - cpu_before.get(part, 0.0)
+            for part, seconds in cpu_by_part(processes).items()
+        }
         # Anything still pending has its chance: the workers and the sweeper keep running.
         wait_for(
             lambda: (
@@ -409,6 +443,11 @@ def main() -> None:
             DRAIN_SECONDS,
         )
         report(tallies, elapsed, args.students)
+        print(
+            "CPU seconds in the measured window: "
+            + ", ".join(f"{part} {seconds:.1f}" for part, seconds in cpu_used.items())
+            + f" (of {elapsed * (os.cpu_count() or 1):.0f} core-seconds)"
+        )
         print(f"logs: {logs}")
     finally:
         for process in processes:
