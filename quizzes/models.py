@@ -222,6 +222,9 @@ class Submission(models.Model):
     tries = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # "<host>:<pid>" of the process grading it, so a claim by a process that has died on the
+    # same host can be taken over at once instead of after the hard time limit.
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
     graded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

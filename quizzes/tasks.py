@@ -37,9 +37,11 @@ def grade_submission_task(submission_id: int) -> str:
 
 
 @shared_task(ignore_result=True)
-def sweep_stuck_submissions_task() -> dict[str, list[int]]:
+def sweep_stuck_submissions_task(
+    pending_after_seconds: float | None = None,
+) -> dict[str, list[int]]:
     """Re-enqueue submissions left pending or stuck in grading; fail exhausted ones."""
-    report = sweep_stuck_submissions()
+    report = sweep_stuck_submissions(pending_after_seconds=pending_after_seconds)
     return {"requeued": list(report.requeued), "failed": list(report.failed)}
 
 

@@ -5,6 +5,8 @@ when no broker is configured); safe to call twice for the same id."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,17 +44,66 @@ def claimable(now: datetime) -> Q:
     )
 
 
+def process_identity() -> str:
+    """ "<host>:<pid>" of this process, written on the rows it claims."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claimer_is_dead(claimed_by: str) -> bool:
+    """True only when the claim was made on this host by a process that no longer exists. A
+    claim from another host, or one whose process might still run, is never presumed dead here
+    (the hard time limit decides those)."""
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # a process of another user has that pid now
+        return False
+    return False
+
+
 def claim_submission(*, submission_id: int) -> Submission | None:
     """Take the submission for grading with one conditional update, so that two workers never
     grade the same row. Returns None when it is not ours to grade."""
     now = timezone.now()
     claimed = Submission.objects.filter(
         claimable(now), pk=submission_id, tries__lt=settings.GRADING_MAX_TRIES
-    ).update(status=Status.GRADING, claimed_at=now, tries=F("tries") + 1)
-    if not claimed:
+    ).update(
+        status=Status.GRADING, claimed_at=now, tries=F("tries") + 1, claimed_by=process_identity()
+    )
+    if not claimed and not take_over_dead_claim(submission_id=submission_id, now=now):
         fail_exhausted(submission_id=submission_id)
         return None
     return Submission.objects.select_related("problem").get(pk=submission_id)
+
+
+def take_over_dead_claim(*, submission_id: int, now: datetime) -> bool:
+    """Claim a row still marked as being graded by a process of this host that has died (a
+    worker killed mid-grading, its task redelivered), without waiting for the claim to go stale.
+    Its last try used up, it is marked failed instead. True when the row is now ours."""
+    row = (
+        Submission.objects.filter(pk=submission_id, status=Status.GRADING)
+        .values_list("claimed_by", "claimed_at", "tries")
+        .first()
+    )
+    if row is None or not row[0] or not claimer_is_dead(row[0]):
+        return False
+    claimed_by, claimed_at, tries = row
+    same_claim = Q(status=Status.GRADING, claimed_by=claimed_by, claimed_at=claimed_at)
+    if tries >= settings.GRADING_MAX_TRIES:
+        mark_failed(submission_id=submission_id, condition=same_claim)
+        return False
+    log.warning(
+        "submission %s: its grading process %s died; grading it again", submission_id, claimed_by
+    )
+    return bool(
+        Submission.objects.filter(same_claim, pk=submission_id).update(
+            claimed_at=now, tries=F("tries") + 1, claimed_by=process_identity()
+        )
+    )
 
 
 FAILED_MESSAGE = "This answer could not be checked. It did not use up an attempt."
@@ -174,25 +225,42 @@ def release_submission(*, submission_id: int, reason: str) -> str:
     return "skipped"
 
 
-def sweep_stuck_submissions() -> SweepReport:
-    """Re-enqueue submissions left pending (lost messages) or stuck in grading (dead workers);
-    fail those that have used every try."""
+def sweep_stuck_submissions(*, pending_after_seconds: float | None = None) -> SweepReport:
+    """Re-enqueue submissions left pending (lost messages) or stuck in grading (dead workers:
+    a stale claim, or a claim by a process of this host that has died); fail those that have
+    used every try. `pending_after_seconds` overrides SWEEP_PENDING_AFTER_SECONDS (a worker
+    that has just started re-enqueues every pending row: a duplicate finds the row claimed)."""
     from quizzes.tasks import grade_submission_task
 
     now = timezone.now()
-    old = now - timedelta(seconds=settings.SWEEP_PENDING_AFTER_SECONDS)
+    wait = (
+        settings.SWEEP_PENDING_AFTER_SECONDS
+        if pending_after_seconds is None
+        else pending_after_seconds
+    )
+    old = now - timedelta(seconds=wait)
+    stale = stale_claim_before(now)
     stuck = list(
         Submission.objects.filter(
             Q(status=Status.PENDING, created_at__lt=old)
-            | Q(status=Status.GRADING, claimed_at__lt=stale_claim_before(now))
+            | Q(status=Status.GRADING, claimed_at__lt=stale)
         ).values_list("pk", "tries")
+    )
+    # Claims by a dead process of this host: the task takes them over at once (or marks them
+    # failed when they have used every try).
+    orphaned = tuple(
+        pk
+        for pk, claimed_by in Submission.objects.filter(
+            status=Status.GRADING, claimed_at__gte=stale
+        ).values_list("pk", "claimed_by")
+        if claimed_by and claimer_is_dead(claimed_by)
     )
     failed = tuple(
         pk
         for pk, tries in stuck
         if tries >= settings.GRADING_MAX_TRIES and fail_exhausted(submission_id=pk)
     )
-    requeued = tuple(pk for pk, tries in stuck if tries < settings.GRADING_MAX_TRIES)
+    requeued = tuple(pk for pk, tries in stuck if tries < settings.GRADING_MAX_TRIES) + orphaned
     for pk in requeued:
         grade_submission_task.delay(pk)
     return SweepReport(requeued=requeued, failed=failed)

@@ -138,3 +138,79 @@ def test_beat_runs_the_sweeper_on_the_default_queue():
     assert entry["task"] == sweep_stuck_submissions_task.name
     assert entry["options"]["queue"] == "default"
     assert entry["schedule"] > 0
+
+
+@pytest.fixture
+def dead_pid():
+    """The pid of a process of this host that has exited (and been reaped)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def claim_as(submission, claimed_by, tries=1):
+    Submission.objects.filter(pk=submission.pk).update(
+        status=Status.GRADING, claimed_at=timezone.now(), tries=tries, claimed_by=claimed_by
+    )
+
+
+def test_a_claim_records_which_process_grades_the_row(pending):
+    claimed = marking.claim_submission(submission_id=pending.pk)
+    assert claimed.claimed_by == marking.process_identity()
+
+
+def test_a_claim_by_a_process_of_this_host_that_died_is_taken_over_at_once(pending, dead_pid):
+    import socket
+
+    claim_as(pending, f"{socket.gethostname()}:{dead_pid}")
+    assert grade_submission_task.run(pending.pk) == Status.GRADED
+    pending.refresh_from_db()
+    assert pending.tries == 2 and pending.claimed_by == marking.process_identity()
+
+
+def test_a_claim_by_a_live_process_or_another_host_waits_for_the_time_limit(pending, dead_pid):
+    import os
+    import socket
+
+    for claimer in (f"{socket.gethostname()}:{os.getpid()}", f"another-host:{dead_pid}", ""):
+        claim_as(pending, claimer)
+        assert marking.claim_submission(submission_id=pending.pk) is None
+        assert Submission.objects.get(pk=pending.pk).status == Status.GRADING
+
+
+@override_settings(GRADING_MAX_TRIES=2)
+def test_a_dead_claim_on_its_last_try_is_marked_failed(pending, dead_pid):
+    import socket
+
+    claim_as(pending, f"{socket.gethostname()}:{dead_pid}", tries=2)
+    assert marking.claim_submission(submission_id=pending.pk) is None
+    pending.refresh_from_db()
+    assert pending.status == Status.FAILED and pending.message == marking.FAILED_MESSAGE
+
+
+def test_the_sweeper_regrades_rows_left_by_a_dead_process_without_waiting(pending, dead_pid):
+    import socket
+
+    claim_as(pending, f"{socket.gethostname()}:{dead_pid}")
+    report = marking.sweep_stuck_submissions()
+    assert report.requeued == (pending.pk,)
+    # Tasks run eagerly in tests: the requeued grading has already run.
+    assert Submission.objects.get(pk=pending.pk).status == Status.GRADED
+
+
+def test_a_sweep_after_a_worker_starts_requeues_every_pending_row(pending):
+    assert marking.sweep_stuck_submissions().requeued == ()
+    report = marking.sweep_stuck_submissions(pending_after_seconds=0)
+    assert report.requeued == (pending.pk,)
+    assert Submission.objects.get(pk=pending.pk).status == Status.GRADED
+
+
+def test_a_starting_worker_queues_a_sweep_of_every_pending_row():
+    from config.celery import recover_after_restart
+
+    with mock.patch.object(sweep_stuck_submissions_task, "delay") as delay:
+        recover_after_restart(sender=None)
+    delay.assert_called_once_with(pending_after_seconds=0)
