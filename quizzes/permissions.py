@@ -7,6 +7,7 @@ the answers and worked solutions."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q
 from django.http import Http404
 
 from quizzes.models import Problem, Submission
@@ -54,11 +55,19 @@ def access_own_problem(user: AnyUser, problem_id: int) -> Problem:
         raise Http404("No such problem.") from None
 
 
+# A quiz question's submissions are read through the quiz endpoints, which apply the quiz's
+# feedback release; only a quiz that releases feedback immediately lets its submissions be read
+# here (the taking page waits on them for a check's verdict).
+QUIZ_FENCED = Q(problem__quiz_question__isnull=False) & ~Q(
+    problem__quiz_question__attempt__quiz__feedback_release="immediately"
+)
+
+
 def access_submission(user: AnyUser, submission_id: int) -> Submission:
-    """The submission if `user` made it or is staff; 404 otherwise. Polled often while grading
-    runs, so the owner's poll of an unfinished submission costs one query."""
+    """The submission if `user` made it or is staff, and it is not fenced off by its quiz; 404
+    otherwise. Polled often while grading runs, so this costs one query."""
     try:
-        submission = Submission.objects.get(pk=submission_id)
+        submission = Submission.objects.exclude(QUIZ_FENCED).get(pk=submission_id)
     except Submission.DoesNotExist:
         raise Http404("No such submission.") from None
     if submission.user_id != user.pk and not is_staff_member(user):

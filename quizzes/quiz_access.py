@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
-from quizzes.models import Quiz, QuizAttempt, QuizQuestion, Submission
+from quizzes.models import Quiz, QuizAttempt, QuizQuestion
 from quizzes.permissions import AnyUser, is_staff_member
 from quizzes.quiz_selectors import in_audience
 
@@ -57,7 +57,6 @@ def access_own_question(user: AnyUser, attempt_id: int, position: int) -> QuizQu
 
 
 PROBLEM_PATH = re.compile(r"^/(?:api/v1/)?problems/(\d+)(?:/|$)")
-SUBMISSION_PATH = re.compile(r"^/api/v1/submissions/(\d+)(?:/|$)")
 
 
 def is_fenced(method: str, path: str) -> bool:
@@ -69,18 +68,12 @@ def is_fenced(method: str, path: str) -> bool:
     act on a quiz problem (submit, reveal hints) through the practice endpoints. Reading a
     problem (GET) stays open to its author and staff.
 
-    A quiz that releases feedback immediately shows verdicts at once, so its submissions stay
-    readable (by their student and staff, as any submission): the taking page waits for a
-    check's verdict on the same long-poll as practice. The submission view carries verdicts and
-    the student's own answers, never the expected answers or the worked solution."""
-    if match := SUBMISSION_PATH.match(path):
-        return (
-            Submission.objects.filter(pk=int(match.group(1)), problem__quiz_question__isnull=False)
-            .exclude(
-                problem__quiz_question__attempt__quiz__feedback_release=Quiz.Release.IMMEDIATELY
-            )
-            .exists()
-        )
+    The first hole is closed where the submission is read, in the same query
+    (`quizzes.permissions.access_submission`, `QUIZ_FENCED`): a quiz that releases feedback
+    immediately keeps its submissions readable (by their student and staff, as any submission),
+    since the taking page waits for a check's verdict on the same long-poll as practice. The
+    submission view carries verdicts and the student's own answers, never the expected answers
+    or the worked solution."""
     if method != "GET" and (match := PROBLEM_PATH.match(path)):
         return QuizQuestion.objects.filter(problem_id=int(match.group(1))).exists()
     return False
