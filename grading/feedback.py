@@ -230,12 +230,21 @@ def diagnose_number(
     return None
 
 
+def describe_shape(shape: tuple[int, int] | None) -> str:
+    """A shape in the words a student uses: a single number, a vector, a row vector, a matrix."""
+    if shape is None:
+        return "a single number"
+    rows, columns = shape
+    if columns == 1 and rows > 1:
+        return f"a vector of {rows} entries"
+    if rows == 1 and columns > 1:
+        return f"a row vector of {columns} entries"
+    return f"a {rows}×{columns} matrix"
+
+
 def wrong_shape(expected_shape: tuple[int, int], answer_shape: tuple[int, int] | None) -> str:
-    """The message for a matrix of the wrong size (``None`` means the answer was a scalar)."""
-    want = f"{expected_shape[0]}×{expected_shape[1]}"
-    if answer_shape is None:
-        return f"Expected a {want} matrix, got a single value."
-    return f"Expected a {want} matrix, got {answer_shape[0]}×{answer_shape[1]}."
+    """The message for a matrix or vector of the wrong size (``None``: the answer was a scalar)."""
+    return f"Expected {describe_shape(expected_shape)}, got {describe_shape(answer_shape)}."
 
 
 TRANSPOSED = "Your matrix is the transpose of the correct one: rows and columns are swapped."

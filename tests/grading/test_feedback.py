@@ -90,5 +90,11 @@ def test_constants_are_described_briefly(value: float, text: str) -> None:
 
 
 def test_wrong_shape_messages_name_both_shapes() -> None:
-    assert feedback.wrong_shape((2, 3), (3, 2)) == "Expected a 2×3 matrix, got 3×2."
-    assert "single value" in feedback.wrong_shape((2, 2), None)
+    assert feedback.wrong_shape((2, 3), (3, 2)) == "Expected a 2×3 matrix, got a 3×2 matrix."
+    assert (
+        feedback.wrong_shape((3, 1), None) == "Expected a vector of 3 entries, got a single number."
+    )
+    assert feedback.wrong_shape((1, 2), (2, 1)) == (
+        "Expected a row vector of 2 entries, got a vector of 2 entries."
+    )
+    assert "got a single number" in feedback.wrong_shape((2, 2), None)
