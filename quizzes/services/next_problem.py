@@ -8,6 +8,7 @@ Reads are a fixed handful of queries whatever the length of the student's histor
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Mapping
@@ -17,17 +18,26 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, JSONField, OuterRef, Subquery
 from django.utils import timezone
 
 import adaptive
 from content.topics import Topic as GraphTopic
 from content.topics import TopicGraph
-from quizzes.models import Assignment, ItemState, Problem, ProblemTemplate
+from quizzes.models import (
+    Assignment,
+    ItemState,
+    LearnerModelState,
+    PracticeSession,
+    Problem,
+    ProblemTemplate,
+)
 from quizzes.selectors import Catalog, catalog
 from quizzes.services.assignments import assignments_of_student, servable_templates
-from quizzes.services.learner_model import author_difficulty, load_learner_state
-from quizzes.services.practice import create_problem
+from quizzes.services.learner_model import author_difficulty
+from quizzes.services.practice import create_problem, current_session, latest_session_of
 
 
 class NoProblemAvailable(Exception):
@@ -123,6 +133,48 @@ def item_states() -> dict[str, Any]:
     return states
 
 
+@dataclass(frozen=True)
+class PracticeContext:
+    """What choosing a problem reads about the student, in one query."""
+
+    state: dict[str, Any]
+    has_assignments: bool
+    latest_session: Any  # PracticeSession | None
+
+
+def practice_context(*, user: AbstractBaseUser) -> PracticeContext:
+    """The student's learner state, whether they have any assignment, and their latest
+    practice session (id and last activity), read in one statement."""
+    sessions = PracticeSession.objects.filter(user_id=OuterRef("pk")).order_by("-last_activity_at")
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            learner_state=Subquery(
+                LearnerModelState.objects.filter(user_id=OuterRef("pk")).values("state")[:1],
+                output_field=JSONField(),
+            ),
+            has_assignments=Exists(
+                Assignment.students.through.objects.filter(user_id=OuterRef("pk"))
+            ),
+            session_id=Subquery(sessions.values("pk")[:1]),
+            session_at=Subquery(sessions.values("last_activity_at")[:1]),
+        )
+        .values_list("learner_state", "has_assignments", "session_id", "session_at")
+        .first()
+    )
+    state, has_assignments, session_id, session_at = row or (None, False, None, None)
+    if isinstance(state, str):  # a backend that hands JSON back as text
+        state = json.loads(state)
+    return PracticeContext(
+        state=dict(state) if state else adaptive.initial_state(),
+        has_assignments=bool(has_assignments),
+        latest_session=latest_session_of(
+            user_id=user.pk, pk=session_id, last_activity_at=session_at
+        ),
+    )
+
+
 def active_assignment(*, user: AbstractBaseUser) -> Assignment | None:
     """The student's open, unfinished assignment due soonest, if any."""
     for row in assignments_of_student(user=user):
@@ -167,9 +219,11 @@ def choose_next_problem(
         raise NoProblemAvailable(f"There is no topic {topic_slug!r}.")
     if not engine.templates:
         raise NoProblemAvailable("The content bank is empty; run `manage.py sync_content`.")
-    state = load_learner_state(user=user)
+    context = practice_context(user=user)
+    state = context.state
     rng = rng or np.random.default_rng()
-    assignment = active_assignment(user=user) if topic_slug is None else None
+    wants_assignment = topic_slug is None and context.has_assignments
+    assignment = active_assignment(user=user) if wants_assignment else None
     target = assignment_target(assignment, engine, state, rng) if assignment else None
     if target is None:
         assignment = None
@@ -188,7 +242,10 @@ def choose_next_problem(
     except adaptive.NoTemplateError:
         raise NoProblemAvailable("This topic has no problems yet.") from None
     problem = create_problem(
-        user=user, template=engine.by_template_id[choice.template_id], assignment=assignment
+        user=user,
+        template=engine.by_template_id[choice.template_id],
+        assignment=assignment,
+        session=current_session(user=user, latest=context.latest_session),
     )
     problem.reason = choice.reason  # type: ignore[attr-defined]
     return problem

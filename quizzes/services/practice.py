@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,10 +23,28 @@ class TemplateUnavailable(Exception):
 SESSION_TOUCH_SECONDS = 60
 
 
-def current_session(*, user: AbstractBaseUser) -> PracticeSession:
-    """The user's open practice session, or a new one after a pause."""
+# `current_session(latest=...)` when the caller has not looked the latest session up.
+NOT_READ = object()
+
+
+def latest_session_of(*, user_id: int, pk: int | None, last_activity_at: Any) -> Any:
+    """The latest session as already read by a caller (its id and last activity), so that
+    `current_session` need not read it again; None when the user has none."""
+    if pk is None:
+        return None
+    session = PracticeSession(pk=pk, user_id=user_id, last_activity_at=last_activity_at)
+    session._state.adding = False
+    return session
+
+
+def current_session(*, user: AbstractBaseUser, latest: Any = NOT_READ) -> PracticeSession:
+    """The user's open practice session, or a new one after a pause. `latest` is the user's
+    most recent session when the caller has read it already (None: they have none)."""
     now = timezone.now()
-    latest = PracticeSession.objects.filter(user_id=user.pk).order_by("-last_activity_at").first()
+    if latest is NOT_READ:
+        latest = (
+            PracticeSession.objects.filter(user_id=user.pk).order_by("-last_activity_at").first()
+        )
     if latest is None or latest.last_activity_at < now - timedelta(
         minutes=settings.SESSION_IDLE_MINUTES
     ):
@@ -42,6 +61,7 @@ def create_problem(
     template: ProblemTemplate,
     seed: int | None = None,
     assignment: Assignment | None = None,
+    session: PracticeSession | None = None,
 ) -> Problem:
     """A variant of `template`'s current version that `user` has not met: from the variant bank,
     or freshly generated with a seed drawn with `secrets`; exactly `seed` when given."""
@@ -49,7 +69,7 @@ def create_problem(
     if version is None or not template.is_active:
         raise TemplateUnavailable(f"Template {template.key} has nothing to serve.")
     version.template = template
-    session = current_session(user=user)
+    session = session or current_session(user=user)
     if seed is None and bank_enabled():
         served = serve_from_bank(
             version=version,

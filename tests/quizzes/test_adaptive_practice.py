@@ -9,7 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+import adaptive
 from quizzes.models import LearnerTopicState, Topic
 from quizzes.services.assignments import AssignmentSpec, create_assignment
 from quizzes.services.learner_model import record_verdict
@@ -168,3 +170,36 @@ def test_item_states_are_read_once_per_cache_period(synced, student_a, settings)
         assert item_states()[str(item.template_id)] == {"difficulty": 2.0}
     finally:
         forget_item_states()
+
+
+def test_the_practice_context_is_one_read_of_state_assignments_and_latest_session(
+    synced, student_a, student_b, instructor
+):
+    from quizzes.models import PracticeSession
+    from quizzes.services.next_problem import practice_context
+
+    fresh = practice_context(user=student_a)
+    assert not fresh.has_assignments and fresh.latest_session is None
+    assert fresh.state == adaptive.initial_state()
+
+    practise(student_a, 2, score=1.0)
+    create_assignment(
+        created_by=instructor,
+        spec=AssignmentSpec(
+            title="One", topics=[Topic.objects.get(slug="side-road")], templates=[],
+            students=[student_a.pk], problem_count=1,
+        ),
+    )  # fmt: skip
+    later = timezone.now() + timedelta(hours=1)
+    older = PracticeSession.objects.create(user=student_a, last_activity_at=later)
+    newer = PracticeSession.objects.create(
+        user=student_a, last_activity_at=later + timedelta(minutes=5)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        context = practice_context(user=student_a)
+    assert len(queries) == 1
+    assert context.has_assignments
+    assert context.latest_session.pk == newer.pk != older.pk
+    assert context.state["answers"] == 2
+    # Another student's rows are not theirs.
+    assert not practice_context(user=student_b).has_assignments
