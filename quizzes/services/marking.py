@@ -12,9 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 import grading
@@ -69,10 +68,21 @@ def claim_submission(*, submission_id: int) -> Submission | None:
     """Take the submission for grading with one conditional update, so that two workers never
     grade the same row. Returns None when it is not ours to grade."""
     now = timezone.now()
-    claimed = Submission.objects.filter(
-        claimable(now), pk=submission_id, tries__lt=settings.GRADING_MAX_TRIES
-    ).update(
-        status=Status.GRADING, claimed_at=now, tries=F("tries") + 1, claimed_by=process_identity()
+    # `claimable(now)` and the try limit, written out: this runs once per graded answer.
+    claimed = execute(
+        f"UPDATE {table(Submission)} SET status = %s, claimed_at = %s, tries = tries + 1, "  # noqa: S608
+        "claimed_by = %s WHERE id = %s AND tries < %s "
+        "AND (status = %s OR (status = %s AND claimed_at < %s))",
+        [
+            Status.GRADING.value,
+            at(now),
+            process_identity(),
+            submission_id,
+            settings.GRADING_MAX_TRIES,
+            Status.PENDING.value,
+            Status.GRADING.value,
+            at(stale_claim_before(now)),
+        ],
     )
     if not claimed and not take_over_dead_claim(submission_id=submission_id, now=now):
         fail_exhausted(submission_id=submission_id)
@@ -104,6 +114,24 @@ def take_over_dead_claim(*, submission_id: int, now: datetime) -> bool:
             claimed_at=now, tries=F("tries") + 1, claimed_by=process_identity()
         )
     )
+
+
+def table(model: Any) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def at(moment: datetime) -> Any:
+    """A datetime as the database backend takes it as a statement parameter."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def execute(sql: str, params: list[Any]) -> int:
+    """Run one statement of the grading path (written as SQL: they run once per graded answer,
+    and the ORM spent longer composing them than the database spent running them); the number
+    of rows it changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
 FAILED_MESSAGE = "This answer could not be checked. It did not use up an attempt."
@@ -163,14 +191,19 @@ def store_verdicts(*, submission: Submission, results: list[tuple[Any, Any]]) ->
     invalid = [v for _, v in results if v.status == "invalid"]
     status = Status.INVALID if invalid else Status.GRADED
     now = timezone.now()
-    finished = Submission.objects.filter(
-        pk=submission.pk, status=Status.GRADING, tries=submission.tries
-    ).update(
-        status=status,
-        score=score,
-        correct=correct,
-        message=invalid[0].message if invalid else "",
-        graded_at=now,
+    finished = execute(
+        f"UPDATE {table(Submission)} SET status = %s, score = %s, correct = %s, message = %s, "  # noqa: S608
+        "graded_at = %s WHERE id = %s AND status = %s AND tries = %s",
+        [
+            status.value,
+            score,
+            correct,
+            invalid[0].message if invalid else "",
+            at(now),
+            submission.pk,
+            Status.GRADING.value,
+            submission.tries,
+        ],
     )
     if not finished:
         # A newer claim (after this worker was presumed dead) owns the row now.
@@ -197,9 +230,12 @@ def store_verdicts(*, submission: Submission, results: list[tuple[Any, Any]]) ->
             attempts_used=F("attempts_used") - 1
         )
         return status
-    Problem.objects.filter(pk=problem.pk).update(
-        best_score=Greatest(Coalesce("best_score", Value(0.0)), Value(score)),
-        solution_unlocked_at=Coalesce("solution_unlocked_at", Value(now)),
+    # The best score so far, and the solution unlocked from the first graded answer on.
+    execute(
+        f"UPDATE {table(Problem)} SET best_score = CASE WHEN best_score IS NULL "  # noqa: S608
+        "OR best_score < %s THEN %s ELSE best_score END, "
+        "solution_unlocked_at = COALESCE(solution_unlocked_at, %s) WHERE id = %s",
+        [score, score, at(now), problem.pk],
     )
     record_graded_attempt(
         user_id=submission.user_id,
