@@ -219,7 +219,42 @@
     }
   }
 
+  /* A part of the page's problem as the helpers here use it: its inputs, preview and verdict
+     boxes inside `box`, and the state of its live preview. */
+  function partOf(part, box) {
+    return {
+      key: part.key,
+      kind: part.kind,
+      options: part.options || {},
+      box: box,
+      input: box.querySelector("input[type=text]"),
+      choiceInputs: Array.prototype.slice.call(box.querySelectorAll("input[type=radio], input[type=checkbox]")),
+      preview: box.querySelector(".preview"),
+      verdict: box.querySelector(".verdict"),
+      timer: null,
+      previewSequence: 0,
+    };
+  }
+
+  /* What the student has given for a part: the typed text, or the picked choices (the choice
+     checker reads several picks as labels separated by commas). */
+  function answerOf(part) {
+    if (part.input) {
+      return part.input.value;
+    }
+    var chosen = part.choiceInputs
+      .filter(function (input) {
+        return input.checked;
+      })
+      .map(function (input) {
+        return input.value;
+      });
+    return part.options.multiple ? chosen.join(", ") : chosen[0] || "";
+  }
+
   window.GradientAnswers = {
+    answerOf: answerOf,
+    partOf: partOf,
     clear: clear,
     make: make,
     renderMath: renderMath,

@@ -89,39 +89,13 @@
 
   var parts = problem.parts.map(function (part) {
     var box = form.querySelector('[data-part-key="' + CSS.escape(part.key) + '"]');
-    return {
-      key: part.key,
-      kind: part.kind,
-      options: part.options || {},
-      box: box,
-      input: box.querySelector("input[type=text]"),
-      choiceInputs: Array.prototype.slice.call(box.querySelectorAll("input[type=radio], input[type=checkbox]")),
-      preview: box.querySelector(".preview"),
-      verdict: box.querySelector(".verdict"),
-      timer: null,
-      previewSequence: 0,
-    };
+    return answersUi.partOf(part, box);
   });
-
-  function answerOf(part) {
-    if (part.input) {
-      return part.input.value;
-    }
-    var chosen = part.choiceInputs
-      .filter(function (input) {
-        return input.checked;
-      })
-      .map(function (input) {
-        return input.value;
-      });
-    /* The choice checker reads several picks as labels separated by commas. */
-    return part.options.multiple ? chosen.join(", ") : chosen[0] || "";
-  }
 
   function collectAnswers() {
     var answers = {};
     parts.forEach(function (part) {
-      answers[part.key] = answerOf(part);
+      answers[part.key] = answersUi.answerOf(part);
     });
     return answers;
   }

@@ -67,17 +67,7 @@
     var section = form.querySelector('.quiz-question[data-position="' + question.position + '"]');
     var parts = question.parts.map(function (part) {
       var box = section.querySelector('[data-part-key="' + CSS.escape(part.key) + '"]');
-      return {
-        key: part.key,
-        kind: part.kind,
-        options: part.options || {},
-        input: box.querySelector("input[type=text]"),
-        choiceInputs: Array.prototype.slice.call(box.querySelectorAll("input[type=radio], input[type=checkbox]")),
-        preview: box.querySelector(".preview"),
-        verdict: box.querySelector(".verdict"),
-        timer: null,
-        previewSequence: 0,
-      };
+      return answersUi.partOf(part, box);
     });
     return {
       position: question.position,
@@ -95,20 +85,6 @@
       checkedAnswers: null,
     };
   });
-
-  function answerOf(part) {
-    if (part.input) {
-      return part.input.value;
-    }
-    var chosen = part.choiceInputs
-      .filter(function (input) {
-        return input.checked;
-      })
-      .map(function (input) {
-        return input.value;
-      });
-    return part.options.multiple ? chosen.join(", ") : chosen[0] || "";
-  }
 
   function setAnswer(part, text) {
     if (part.input) {
@@ -218,7 +194,7 @@
 
   function changed(question) {
     question.parts.forEach(function (part) {
-      question.answers[part.key] = answerOf(part);
+      question.answers[part.key] = answersUi.answerOf(part);
     });
     question.sequence = nextSequence(question);
     writeLocal();
@@ -349,7 +325,7 @@
       return;
     }
     question.parts.forEach(function (part) {
-      question.answers[part.key] = answerOf(part);
+      question.answers[part.key] = answersUi.answerOf(part);
     });
     var empty = question.parts.filter(function (part) {
       return String(question.answers[part.key] || "").trim() === "";
