@@ -21,6 +21,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from quizzes import quiz_selectors
+from quizzes.api.serializers import InvalidAnswersSerializer
 from quizzes.api.throttles import AutosaveThrottle, CheckThrottle
 from quizzes.api.views import parsed
 from quizzes.models import ProblemTemplate, Quiz, Topic
@@ -123,15 +124,6 @@ class QuizCheckSerializer(serializers.Serializer):
     checks_used = serializers.IntegerField()
     checks_left = serializers.IntegerField()
     seconds_left = serializers.FloatField()
-
-
-class QuizPartErrorSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    position = serializers.IntegerField(allow_null=True)
-
-
-class QuizUnreadableSerializer(serializers.Serializer):
-    errors = serializers.DictField(child=QuizPartErrorSerializer())
 
 
 class QuizExtendSerializer(serializers.Serializer):
@@ -424,7 +416,7 @@ class QuestionAnswersView(APIView):
         responses={
             202: QuizCheckSerializer,
             200: QuizCheckSerializer,
-            400: QuizUnreadableSerializer,
+            400: InvalidAnswersSerializer,
             403: QuizCheckRefusedSerializer,
             409: QuizCheckRefusedSerializer,
         },
