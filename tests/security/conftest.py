@@ -3,6 +3,9 @@ answers carry a marker no other caller may ever see, and one session client per 
 
 from __future__ import annotations
 
+import builtins
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,3 +106,32 @@ def assignment_for(instructor: Any, student: Any) -> Any:
         problem_count=2,
     )
     return create_assignment(created_by=instructor, spec=spec)
+
+
+# Looked up by name: the project bans importing these anywhere else (ruff TID251).
+EVALUATORS = [
+    (builtins, "eval"),
+    (builtins, "exec"),
+    (importlib.import_module("sympy"), "sympify"),
+    (importlib.import_module("sympy.core.sympify"), "sympify"),
+    (importlib.import_module("sympy"), "parse_expr"),
+    (importlib.import_module("sympy.parsing.sympy_parser"), "parse_expr"),
+]
+
+
+@pytest.fixture
+def evaluator_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Text handed to eval/exec/sympify/parse_expr while the test runs (in this process)."""
+    seen: list[str] = []
+
+    def spy(original: Callable[..., Any]) -> Callable[..., Any]:
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            seen.extend(arg for arg in args if isinstance(arg, str))
+            return original(*args, **kwargs)
+
+        return recorded
+
+    for owner, name in EVALUATORS:
+        if hasattr(owner, name):
+            monkeypatch.setattr(owner, name, spy(getattr(owner, name)))
+    return seen

@@ -5,8 +5,6 @@ answers 500, returns within a bound, and never reaches Python's or SymPy's strin
 
 from __future__ import annotations
 
-import builtins
-import importlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +17,7 @@ from django.test import Client
 from quizzes.models import Submission
 from tests.conftest import client_for
 from tests.grading.hostile_corpus import HOSTILE_CASES
+from tests.security.conftest import EVALUATORS
 
 pytestmark = pytest.mark.django_db
 
@@ -44,35 +43,6 @@ def corpus_lines() -> list[dict[str, Any]]:
 def generous_rates(settings: Any) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, **GENEROUS}
     settings.LOGIN_PAGE_FAILURES = 100_000
-
-
-# Looked up by name: the project bans importing these anywhere else (ruff TID251).
-EVALUATORS = [
-    (builtins, "eval"),
-    (builtins, "exec"),
-    (importlib.import_module("sympy"), "sympify"),
-    (importlib.import_module("sympy.core.sympify"), "sympify"),
-    (importlib.import_module("sympy"), "parse_expr"),
-    (importlib.import_module("sympy.parsing.sympy_parser"), "parse_expr"),
-]
-
-
-@pytest.fixture
-def evaluator_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Text handed to eval/exec/sympify/parse_expr while the test runs (in this process)."""
-    seen: list[str] = []
-
-    def spy(original: Callable[..., Any]) -> Callable[..., Any]:
-        def recorded(*args: Any, **kwargs: Any) -> Any:
-            seen.extend(arg for arg in args if isinstance(arg, str))
-            return original(*args, **kwargs)
-
-        return recorded
-
-    for owner, name in EVALUATORS:
-        if hasattr(owner, name):
-            monkeypatch.setattr(owner, name, spy(getattr(owner, name)))
-    return seen
 
 
 def assert_never_evaluated(text: str, seen: list[str]) -> None:

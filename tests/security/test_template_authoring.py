@@ -5,10 +5,7 @@ that says what is wrong — through the authoring API as an instructor would sen
 
 from __future__ import annotations
 
-import builtins
-import importlib
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -88,30 +85,6 @@ HOSTILE_TEMPLATES: list[tuple[str, dict[str, str]]] = [
     ("undefined name", {"answer": "a + q"}),
     ("log of zero", {"derived": 's = "log(a - a)"', "answer": "s"}),
 ]
-
-EVALUATORS = [
-    (builtins, "eval"),
-    (builtins, "exec"),
-    (importlib.import_module("sympy"), "sympify"),
-    (importlib.import_module("sympy.core.sympify"), "sympify"),
-    (importlib.import_module("sympy.parsing.sympy_parser"), "parse_expr"),
-]
-
-
-@pytest.fixture
-def evaluator_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-
-    def spy(original: Callable[..., Any]) -> Callable[..., Any]:
-        def recorded(*args: Any, **kwargs: Any) -> Any:
-            seen.extend(arg for arg in args if isinstance(arg, str))
-            return original(*args, **kwargs)
-
-        return recorded
-
-    for owner, name in EVALUATORS:
-        monkeypatch.setattr(owner, name, spy(getattr(owner, name)))
-    return seen
 
 
 @pytest.fixture
