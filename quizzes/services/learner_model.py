@@ -7,6 +7,7 @@ columns only."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -29,11 +30,18 @@ def author_difficulty(value: float) -> int:
     return min(5, max(1, round(value))) if value else 3
 
 
+def learner_state_from(stored: Any) -> dict[str, Any]:
+    """The learner state held in a `LearnerModelState.state` value as read from the database
+    (JSON text on backends that hand it back unparsed; None or empty: a fresh state)."""
+    if isinstance(stored, str | bytes):
+        stored = json.loads(stored)
+    return dict(stored) if stored else adaptive.initial_state()
+
+
 def load_learner_state(*, user: AbstractBaseUser) -> dict[str, Any]:
     """The student's learner state (a fresh one when they have none yet); one query."""
     found = LearnerModelState.objects.filter(user_id=user.pk).values_list("state", flat=True)
-    state = next(iter(found), None)
-    return dict(state) if state else adaptive.initial_state()
+    return learner_state_from(next(iter(found), None))
 
 
 def _locked_row(user_id: int) -> LearnerModelState:

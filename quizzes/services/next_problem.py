@@ -8,7 +8,6 @@ Reads are a fixed handful of queries whatever the length of the student's histor
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Mapping
@@ -36,7 +35,7 @@ from quizzes.models import (
 )
 from quizzes.selectors import Catalog, catalog
 from quizzes.services.assignments import assignments_of_student, servable_templates
-from quizzes.services.learner_model import author_difficulty
+from quizzes.services.learner_model import author_difficulty, learner_state_from
 from quizzes.services.practice import create_problem, current_session, latest_session_of
 
 
@@ -160,14 +159,12 @@ def practice_context(*, user: AbstractBaseUser) -> PracticeContext:
             [user.pk] * 4,
         )
         state, has_assignments, session_id, session_at = cursor.fetchone()
-    if isinstance(state, str | bytes):  # JSON comes back as text on some backends
-        state = json.loads(state)
     if isinstance(session_at, str):  # SQLite hands datetimes back as text
         session_at = parse_datetime(session_at)
     if session_at is not None and timezone.is_naive(session_at):
         session_at = timezone.make_aware(session_at, UTC)
     return PracticeContext(
-        state=dict(state) if state else adaptive.initial_state(),
+        state=learner_state_from(state),
         has_assignments=bool(has_assignments),
         latest_session=latest_session_of(
             user_id=user.pk, pk=session_id, last_activity_at=session_at

@@ -15,6 +15,7 @@ bank: each quiz question is generated with its own seed (see `quizzes.services.q
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -35,6 +36,28 @@ def bank_enabled() -> bool:
 _FROM_BANK = {"seed": "bank.seed", "fingerprint": "bank.fingerprint", "snapshot": "bank.snapshot"}
 
 
+@functools.cache
+def _serve_statement(vendor: str) -> tuple[list[Any], str]:
+    """The problem's columns given as parameters, and the statement that serves from the bank
+    (built once per process and database backend: only model metadata goes into it)."""
+    quote = connection.ops.quote_name
+    fields = [f for f in Problem._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    selected = ", ".join(_FROM_BANK.get(f.attname, "%s") for f in fields)
+    problem_table = quote(Problem._meta.db_table)
+    bank_table = quote(PreparedVariant._meta.db_table)
+    sql = (
+        f"INSERT INTO {problem_table} ({columns}) "  # noqa: S608
+        f"SELECT {selected} FROM {bank_table} bank "
+        "WHERE bank.template_version_id = %s AND NOT EXISTS ("
+        f"SELECT 1 FROM {problem_table} served WHERE served.user_id = %s "
+        "AND served.template_version_id = bank.template_version_id AND served.seed = bank.seed) "
+        "ORDER BY random() LIMIT 1 "
+        "RETURNING id, seed, fingerprint, snapshot"
+    )
+    return [f for f in fields if f.attname not in _FROM_BANK], sql
+
+
 def serve_from_bank(*, version: TemplateVersion, values: Mapping[str, Any]) -> Problem | None:
     """Insert a problem for `values["user_id"]` from a random banked variant of `version` the
     student has not been served, in one statement (the snapshot never leaves the database on
@@ -42,29 +65,14 @@ def serve_from_bank(*, version: TemplateVersion, values: Mapping[str, Any]) -> P
 
     `values` gives the problem's other columns by attribute name (`user_id`, `template_id`,
     `topic_id`, `session_id`, `assignment_id`, ...); unnamed columns take their defaults."""
-    fields = [f for f in Problem._meta.concrete_fields if not f.primary_key]
     row = dict(values) | {"template_version_id": version.pk, "created_at": timezone.now()}
-    columns, selected, params = [], [], []
-    for field in fields:
-        columns.append(connection.ops.quote_name(field.column))
-        if field.attname in _FROM_BANK:
-            selected.append(_FROM_BANK[field.attname])
-            continue
-        value = row[field.attname] if field.attname in row else field.get_default()
-        selected.append("%s")
-        params.append(field.get_db_prep_save(value, connection))
-    problem_table = connection.ops.quote_name(Problem._meta.db_table)
-    bank_table = connection.ops.quote_name(PreparedVariant._meta.db_table)
-    # Only model metadata is formatted into the statement; every value is a parameter.
-    sql = (
-        f"INSERT INTO {problem_table} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(selected)} FROM {bank_table} bank "
-        "WHERE bank.template_version_id = %s AND NOT EXISTS ("
-        f"SELECT 1 FROM {problem_table} served WHERE served.user_id = %s "
-        "AND served.template_version_id = bank.template_version_id AND served.seed = bank.seed) "
-        "ORDER BY random() LIMIT 1 "
-        "RETURNING id, seed, fingerprint, snapshot"
-    )
+    fields, sql = _serve_statement(connection.vendor)
+    params = [
+        field.get_db_prep_save(
+            row[field.attname] if field.attname in row else field.get_default(), connection
+        )
+        for field in fields
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, version.pk, row["user_id"]])
         found = cursor.fetchone()
